@@ -1,0 +1,48 @@
+// swift-tools-version: 6.0
+// minillm-dist: MiniLLM distillation of language models over MPI, in Swift.
+import PackageDescription
+
+let package = Package(
+  name: "minillm-dist",
+  products: [
+    .executable(name: "minillm-dist", targets: ["minillm-dist"]),
+    .library(name: "Collectives", targets: ["Collectives"]),
+    .library(name: "MPI", targets: ["MPI"]),
+    .library(name: "HDF5", targets: ["HDF5"]),
+    .library(name: "Kernels", targets: ["Kernels"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // C bridges: one system library each, found through pkg-config, with a shim header that
+    // turns the C macros we use into functions. No other module touches a C macro.
+    .systemLibrary(
+      name: "CMPI", pkgConfig: "ompi-c",
+      providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+    .systemLibrary(
+      name: "CBLAS", pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(
+      name: "CHDF5", pkgConfig: "hdf5",
+      providers: [.apt(["libhdf5-dev"])]),
+
+    // Swift layers, dependencies pointing down toward C.
+    .target(name: "Collectives"),
+    .target(name: "MPI", dependencies: ["CMPI", "Collectives"]),
+    .target(name: "HDF5", dependencies: ["CHDF5"]),
+    .target(name: "Kernels", dependencies: ["CBLAS"]),
+    .target(name: "SelfTest", dependencies: ["Collectives", "HDF5", "Kernels"]),
+    .executableTarget(
+      name: "minillm-dist",
+      dependencies: [
+        "MPI", "Collectives", "HDF5", "Kernels", "SelfTest",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    .testTarget(name: "CollectivesTests", dependencies: ["Collectives", "SelfTest"]),
+    .testTarget(name: "MPITests", dependencies: ["MPI", "Collectives", "SelfTest"]),
+    .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
+    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "SelfTest"]),
+  ]
+)
