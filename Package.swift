@@ -32,6 +32,10 @@ let package = Package(
     .target(name: "MPI", dependencies: ["CMPI", "Collectives"]),
     .target(name: "HDF5", dependencies: ["CHDF5"]),
     .target(name: "Kernels", dependencies: ["CBLAS"]),
+    .target(name: "Randomness"),
+    .target(name: "Model", dependencies: ["Kernels", "Randomness", "Collectives"]),
+    .target(name: "Optim", dependencies: ["Model", "Kernels"]),
+    .target(name: "Generation", dependencies: ["Model", "Kernels", "Randomness"]),
     .target(name: "SelfTest", dependencies: ["Collectives", "HDF5", "Kernels"]),
     .executableTarget(
       name: "minillm-dist",
@@ -43,6 +47,10 @@ let package = Package(
     .testTarget(name: "CollectivesTests", dependencies: ["Collectives", "SelfTest"]),
     .testTarget(name: "MPITests", dependencies: ["MPI", "Collectives", "SelfTest"]),
     .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
-    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "SelfTest"]),
+    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "SelfTest", "TestSupport"]),
+    .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "Randomness", "TestSupport"]),
+    .testTarget(name: "OptimTests", dependencies: ["Optim", "Model", "TestSupport"]),
+    .testTarget(name: "GenerationTests", dependencies: ["Generation", "Model", "Randomness", "TestSupport"]),
+    .target(name: "TestSupport", dependencies: ["Kernels", "Randomness"], path: "Tests/TestSupport"),
   ]
 )

@@ -24,7 +24,7 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Smallest message in bytes.") var minBytes: Int = 4 << 10
     @Option(help: "Largest message in bytes.") var maxBytes: Int = 64 << 20
-    @Option(help: "Bytes moved per size for choosing the call count.") var budgetBytes: Int = 1 << 30
+    @Option(help: "Bytes moved per size for choosing the call count.") var budgetBytes: Int = 1 << 28
 
     func run() throws {
       try MPIJob.run { world in

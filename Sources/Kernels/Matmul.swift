@@ -1,0 +1,47 @@
+// Linear layers through one cblas_sgemm over all rows: out = inp · Wᵀ + bias.
+
+/// out = inp · weightᵀ + bias.
+/// - out: (N, OC); inp: (N, C); weight: (OC, C); bias: (OC) or nil
+public func matmulForward(
+  out: UnsafeMutablePointer<Float>,
+  inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+  N: Int, C: Int, OC: Int
+) {
+  if let bias {
+    Parallel.forChunks(N, minimumPerThread: 64) { rows, _ in
+      for n in rows { (out + n * OC).update(from: bias, count: OC) }
+    }
+  }
+  BLAS.sgemm(
+    transposeA: false, transposeB: true, m: N, n: OC, k: C, alpha: 1,
+    a: inp, lda: C, b: weight, ldb: C, beta: bias == nil ? 0 : 1, c: out, ldc: OC)
+}
+
+/// Backward of `matmulForward`: accumulates into dinp, dweight and dbias.
+/// - dinp: (N, C) or nil to skip; dweight: (OC, C); dbias: (OC) or nil; dout: (N, OC)
+public func matmulBackward(
+  dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
+  dbias: UnsafeMutablePointer<Float>?,
+  dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+  N: Int, C: Int, OC: Int
+) {
+  // in the forward pass this was: out = inp · weightᵀ + bias
+  if let dinp {
+    // dinp (N, C) += dout (N, OC) · weight (OC, C)
+    BLAS.sgemm(
+      transposeA: false, transposeB: false, m: N, n: C, k: OC, alpha: 1,
+      a: dout, lda: OC, b: weight, ldb: C, beta: 1, c: dinp, ldc: C)
+  }
+  // dweight (OC, C) += doutᵀ (OC, N) · inp (N, C)
+  BLAS.sgemm(
+    transposeA: true, transposeB: false, m: OC, n: C, k: N, alpha: 1,
+    a: dout, lda: OC, b: inp, ldb: C, beta: 1, c: dweight, ldc: C)
+  if let dbias {
+    Parallel.forChunks(OC, minimumPerThread: 64) { columns, _ in
+      for n in 0..<N {
+        let row = dout + n * OC
+        for o in columns { dbias[o] += row[o] }
+      }
+    }
+  }
+}

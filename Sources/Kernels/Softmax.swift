@@ -1,0 +1,60 @@
+// Softmax and log-softmax over the first V entries of rows of stride Vp (padded vocabularies),
+// in a numerically safe way (the row maximum is subtracted first).
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The log of Σ exp over row[0..<V], computed stably in Double accumulation.
+@inline(__always)
+public func logSumExp(_ row: UnsafePointer<Float>, V: Int) -> Float {
+  var maximum = -Float.infinity
+  for i in 0..<V where row[i] > maximum { maximum = row[i] }
+  if maximum == -Float.infinity { return -Float.infinity }
+  var sum: Float = 0
+  for i in 0..<V { sum += expf(row[i] - maximum) }
+  return maximum + logf(sum)
+}
+
+/// out[n, i] = logits[n, i] − logsumexp(logits[n, 0..<V]) for i < V; padded entries get −∞.
+/// - out, logits: (N, Vp); out may equal logits (in place)
+public func logSoftmaxForward(
+  out: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>, N: Int, V: Int, Vp: Int
+) {
+  Parallel.forChunks(N) { rows, _ in
+    for n in rows {
+      let row = logits + n * Vp
+      let o = out + n * Vp
+      let lse = logSumExp(row, V: V)
+      for i in 0..<V { o[i] = row[i] - lse }
+      for i in V..<Vp { o[i] = -Float.infinity }
+    }
+  }
+}
+
+/// out[n, i] = softmax(logits[n, 0..<V] / temperature)[i]; padded entries get 0.
+/// - out, logits: (N, Vp); out may equal logits (in place)
+public func softmaxForward(
+  out: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>, N: Int, V: Int, Vp: Int,
+  temperature: Float = 1
+) {
+  precondition(temperature > 0, "softmax temperature must be > 0")
+  let inverseTemperature = 1 / temperature
+  Parallel.forChunks(N) { rows, _ in
+    for n in rows {
+      let row = logits + n * Vp
+      let o = out + n * Vp
+      var maximum = -Float.infinity
+      for i in 0..<V where row[i] > maximum { maximum = row[i] }
+      var sum: Float = 0
+      for i in 0..<V {
+        let e = expf((row[i] - maximum) * inverseTemperature)
+        o[i] = e
+        sum += e
+      }
+      let inverse = 1 / sum
+      for i in 0..<V { o[i] *= inverse }
+      for i in V..<Vp { o[i] = 0 }
+    }
+  }
+}

@@ -1,0 +1,262 @@
+// The GPT-2 model: parameters, forward over a batch (or new tokens against a KV cache), and
+// backward from caller-supplied dlogits.
+
+import Kernels
+import Randomness
+
+/// A decoder-only transformer of the GPT-2 family on flat Float buffers.
+///
+/// Training: `forward(batch)` returns logits (B, T, Vp); write d(loss)/d(logits) into
+/// `dlogits` and call `backward()`, which accumulates into `gradients`. Every objective plugs in
+/// through dlogits. Decoding: see `GPTDecoder`.
+public final class GPT {
+  public let config: GPTConfig
+  public let layout: ParameterLayout
+  /// Weights, one flat buffer with named views.
+  public let parameters: ParameterArena
+  /// Gradients, same layout; `backward()` accumulates, `zeroGradients()` clears.
+  public let gradients: ParameterArena
+  private var buffers: ActivationBuffers?
+
+  /// A model with all-zero parameters; call `initializeGPT2(seed:)` or load weights.
+  /// - Throws: `GPTConfigError` for an invalid config.
+  public init(config: GPTConfig) throws {
+    try config.validate()
+    self.config = config
+    layout = ParameterLayout(config: config)
+    parameters = ParameterArena(layout: layout)
+    gradients = ParameterArena(layout: layout)
+  }
+
+  /// GPT-2 initialization: weights normal(0, initStd), residual projections scaled by
+  /// 1/√(2L), biases 0, LayerNorm weights 1; padded vocabulary rows 0. Same seed, same weights.
+  public func initializeGPT2(seed: UInt64) {
+    var generator = SeededGenerator(seed: seed)
+    let residualScale = 1 / Float(2 * config.nLayer).squareRoot()
+    for tensor in ParameterTensor.allCases {
+      let buffer = parameters.buffer(tensor)
+      switch tensor {
+      case .ln1Weight, .ln2Weight, .finalNormWeight:
+        buffer.update(repeating: 1)
+      case .ln1Bias, .ln2Bias, .finalNormBias, .qkvBias, .attentionProjectionBias, .fcBias,
+        .fcProjectionBias:
+        buffer.update(repeating: 0)
+      default:
+        let std = config.initStd * (tensor.isResidualProjection ? residualScale : 1)
+        for i in buffer.indices { buffer[i] = Float(generator.nextNormal()) * std }
+      }
+    }
+    let C = config.dModel
+    let padded = parameters.pointer(.tokenEmbedding) + config.vocabSize * C
+    padded.update(repeating: 0, count: (config.paddedVocabSize - config.vocabSize) * C)
+  }
+
+  /// Sets every gradient to zero.
+  public func zeroGradients() { gradients.zero() }
+
+  /// Runs the forward pass and returns logits (B, T, Vp), valid until the next forward.
+  /// Padded vocabulary columns hold garbage: mask them (the Kernels losses do).
+  @discardableResult
+  public func forward(_ batch: TokenBatch) -> UnsafeMutablePointer<Float> {
+    precondition(batch.T <= config.contextLength, "sequence length \(batch.T) exceeds context \(config.contextLength)")
+    if buffers?.fits(B: batch.B, T: batch.T, keyCapacity: batch.T, training: true) != true {
+      buffers = ActivationBuffers(
+        config: config, B: batch.B, T: batch.T, keyCapacity: batch.T, training: true)
+    }
+    let acts = buffers!
+    load(batch.tokens, keyStart: batch.keyStart, into: acts, past: 0)
+    runForward(acts, cache: nil)
+    return acts.logits.pointer
+  }
+
+  /// Where the caller writes d(loss)/d(logits), (B, T, Vp), for the last forward's batch.
+  public var dlogits: UnsafeMutablePointer<Float> {
+    guard let buffers else { preconditionFailure("dlogits before any forward pass") }
+    return buffers.dlogits.pointer
+  }
+
+  /// Logits of the last forward, (B, T, Vp).
+  public var logits: UnsafeMutablePointer<Float> {
+    guard let buffers else { preconditionFailure("logits before any forward pass") }
+    return buffers.logits.pointer
+  }
+
+  /// Fills token, position and mask inputs: position = past + t − keyStart[b], at least 0.
+  func load(_ tokens: [Int32], keyStart: [Int32], into acts: ActivationBuffers, past: Int) {
+    for (i, token) in tokens.enumerated() {
+      precondition(token >= 0 && Int(token) < config.vocabSize, "token id \(token) outside vocabulary \(config.vocabSize)")
+      acts.tokens.pointer[i] = token
+    }
+    for b in 0..<acts.B {
+      acts.keyStart.pointer[b] = keyStart[b]
+      for t in 0..<acts.T {
+        acts.positions.pointer[b * acts.T + t] = Int32(max(0, past + t - Int(keyStart[b])))
+      }
+    }
+  }
+
+  /// The forward pass over `acts.T` new tokens per sequence; with a cache, keys and values are
+  /// appended to it and attention covers the cached positions too.
+  func runForward(_ acts: ActivationBuffers, cache: KVCache?) {
+    let B = acts.B
+    let T = acts.T
+    let C = config.dModel
+    let L = config.nLayer
+    let N = B * T
+    let Vp = config.paddedVocabSize
+    let p = parameters
+    let past = cache?.length ?? 0
+
+    encoderForward(
+      out: acts.encoded.pointer, tokens: acts.tokens.pointer, positions: acts.positions.pointer,
+      wte: p.pointer(.tokenEmbedding), wpe: p.pointer(.positionEmbedding), N: N, C: C)
+    var residual = UnsafeMutablePointer(acts.encoded.pointer)
+    for l in 0..<L {
+      let ln1 = acts.ln1.pointer + l * N * C
+      let qkv = acts.qkv.pointer + l * N * 3 * C
+      let attentionOut = acts.attentionOut.pointer + l * N * C
+      let residual2 = acts.residual2.pointer + l * N * C
+      let ln2 = acts.ln2.pointer + l * N * C
+      let fc = acts.fc.pointer + l * N * 4 * C
+      let fcGelu = acts.fcGelu.pointer + l * N * 4 * C
+      let residual3 = acts.residual3.pointer + l * N * C
+
+      layerNormForward(
+        out: ln1, mean: acts.ln1Mean.pointer + l * N, rstd: acts.ln1Rstd.pointer + l * N,
+        inp: residual, weight: p.pointer(.ln1Weight, layer: l), bias: p.pointer(.ln1Bias, layer: l),
+        N: N, C: C)
+      matmulForward(
+        out: qkv, inp: ln1, weight: p.pointer(.qkvWeight, layer: l),
+        bias: p.pointer(.qkvBias, layer: l), N: N, C: C, OC: 3 * C)
+      let attention = acts.attention.pointer + l * B * config.nHead * T * acts.keyCapacity
+      if let cache {
+        cache.append(layer: l, qkv: qkv, T: T)
+        let layoutWithCache = AttentionLayout(
+          B: B, Tq: T, Tk: past + T, NH: config.nHead, headSize: config.headSize,
+          qRowStride: 3 * C, qBatchStride: T * 3 * C, kvRowStride: C,
+          kvBatchStride: cache.capacity * C, outRowStride: C, outBatchStride: T * C)
+        attentionForward(
+          out: attentionOut, att: attention, q: qkv, k: cache.keys(layer: l),
+          v: cache.values(layer: l), keyStart: acts.keyStart.pointer, layout: layoutWithCache)
+      } else {
+        attentionForward(
+          out: attentionOut, att: attention, q: qkv, k: qkv + C, v: qkv + 2 * C,
+          keyStart: acts.keyStart.pointer,
+          layout: .packed(B: B, T: T, C: C, NH: config.nHead))
+      }
+      matmulForward(
+        out: acts.projection.pointer, inp: attentionOut,
+        weight: p.pointer(.attentionProjectionWeight, layer: l),
+        bias: p.pointer(.attentionProjectionBias, layer: l), N: N, C: C, OC: C)
+      residualForward(out: residual2, inp1: residual, inp2: acts.projection.pointer, count: N * C)
+      layerNormForward(
+        out: ln2, mean: acts.ln2Mean.pointer + l * N, rstd: acts.ln2Rstd.pointer + l * N,
+        inp: residual2, weight: p.pointer(.ln2Weight, layer: l),
+        bias: p.pointer(.ln2Bias, layer: l), N: N, C: C)
+      matmulForward(
+        out: fc, inp: ln2, weight: p.pointer(.fcWeight, layer: l),
+        bias: p.pointer(.fcBias, layer: l), N: N, C: C, OC: 4 * C)
+      geluForward(out: fcGelu, inp: fc, count: N * 4 * C)
+      matmulForward(
+        out: acts.projection.pointer, inp: fcGelu, weight: p.pointer(.fcProjectionWeight, layer: l),
+        bias: p.pointer(.fcProjectionBias, layer: l), N: N, C: 4 * C, OC: C)
+      residualForward(out: residual3, inp1: residual2, inp2: acts.projection.pointer, count: N * C)
+      residual = residual3
+    }
+    layerNormForward(
+      out: acts.lnf.pointer, mean: acts.lnfMean.pointer, rstd: acts.lnfRstd.pointer,
+      inp: residual, weight: p.pointer(.finalNormWeight), bias: p.pointer(.finalNormBias),
+      N: N, C: C)
+    matmulForward(
+      out: acts.logits.pointer, inp: acts.lnf.pointer, weight: p.pointer(.tokenEmbedding),
+      bias: nil, N: N, C: C, OC: Vp)
+    cache?.length += T
+  }
+
+  /// Backpropagates `dlogits` through the last forward pass, accumulating into `gradients`.
+  public func backward() {
+    guard let acts = buffers else { preconditionFailure("backward before forward") }
+    let B = acts.B
+    let T = acts.T
+    let C = config.dModel
+    let L = config.nLayer
+    let N = B * T
+    let Vp = config.paddedVocabSize
+    let p = parameters
+    let g = gradients
+    let dresidual = acts.dresidual.pointer
+    let dnorm = acts.dnorm.pointer
+
+    // in the forward pass this was: logits = lnf · wteᵀ (tied head)
+    dnorm.update(repeating: 0, count: N * C)
+    matmulBackward(
+      dinp: dnorm, dweight: g.pointer(.tokenEmbedding), dbias: nil, dout: acts.dlogits.pointer,
+      inp: acts.lnf.pointer, weight: p.pointer(.tokenEmbedding), N: N, C: C, OC: Vp)
+    dresidual.update(repeating: 0, count: N * C)
+    let lastResidual = acts.residual3.pointer + (L - 1) * N * C
+    layerNormBackward(
+      dinp: dresidual, dweight: g.pointer(.finalNormWeight), dbias: g.pointer(.finalNormBias),
+      dout: dnorm, inp: lastResidual, weight: p.pointer(.finalNormWeight),
+      mean: acts.lnfMean.pointer, rstd: acts.lnfRstd.pointer, scratch: acts.normScratch.pointer,
+      N: N, C: C)
+
+    for l in stride(from: L - 1, through: 0, by: -1) {
+      let input = l == 0 ? acts.encoded.pointer : acts.residual3.pointer + (l - 1) * N * C
+      let ln1 = acts.ln1.pointer + l * N * C
+      let qkv = acts.qkv.pointer + l * N * 3 * C
+      let attentionOut = acts.attentionOut.pointer + l * N * C
+      let residual2 = acts.residual2.pointer + l * N * C
+      let ln2 = acts.ln2.pointer + l * N * C
+      let fc = acts.fc.pointer + l * N * 4 * C
+      let fcGelu = acts.fcGelu.pointer + l * N * 4 * C
+      let attention = acts.attention.pointer + l * B * config.nHead * T * acts.keyCapacity
+
+      // in the forward pass this was: residual3 = residual2 + fcProj(gelu(fc(ln2(residual2))))
+      // so d(residual2) = dresidual + (MLP branch), accumulated in place into dresidual.
+      acts.dfcGelu.pointer.update(repeating: 0, count: N * 4 * C)
+      matmulBackward(
+        dinp: acts.dfcGelu.pointer, dweight: g.pointer(.fcProjectionWeight, layer: l),
+        dbias: g.pointer(.fcProjectionBias, layer: l), dout: dresidual, inp: fcGelu,
+        weight: p.pointer(.fcProjectionWeight, layer: l), N: N, C: 4 * C, OC: C)
+      acts.dfc.pointer.update(repeating: 0, count: N * 4 * C)
+      geluBackward(dinp: acts.dfc.pointer, inp: fc, dout: acts.dfcGelu.pointer, count: N * 4 * C)
+      dnorm.update(repeating: 0, count: N * C)
+      matmulBackward(
+        dinp: dnorm, dweight: g.pointer(.fcWeight, layer: l), dbias: g.pointer(.fcBias, layer: l),
+        dout: acts.dfc.pointer, inp: ln2, weight: p.pointer(.fcWeight, layer: l),
+        N: N, C: C, OC: 4 * C)
+      layerNormBackward(
+        dinp: dresidual, dweight: g.pointer(.ln2Weight, layer: l),
+        dbias: g.pointer(.ln2Bias, layer: l), dout: dnorm, inp: residual2,
+        weight: p.pointer(.ln2Weight, layer: l), mean: acts.ln2Mean.pointer + l * N,
+        rstd: acts.ln2Rstd.pointer + l * N, scratch: acts.normScratch.pointer, N: N, C: C)
+
+      // in the forward pass this was: residual2 = input + attnProj(attention(qkv(ln1(input))))
+      acts.dattentionOut.pointer.update(repeating: 0, count: N * C)
+      matmulBackward(
+        dinp: acts.dattentionOut.pointer, dweight: g.pointer(.attentionProjectionWeight, layer: l),
+        dbias: g.pointer(.attentionProjectionBias, layer: l), dout: dresidual, inp: attentionOut,
+        weight: p.pointer(.attentionProjectionWeight, layer: l), N: N, C: C, OC: C)
+      let dqkv = acts.dqkv.pointer
+      dqkv.update(repeating: 0, count: N * 3 * C)
+      attentionBackward(
+        dq: dqkv, dk: dqkv + C, dv: dqkv + 2 * C, dout: acts.dattentionOut.pointer,
+        att: attention, q: qkv, k: qkv + C, v: qkv + 2 * C,
+        scratch: acts.attentionScratch.pointer,
+        layout: .packed(B: B, T: T, C: C, NH: config.nHead))
+      dnorm.update(repeating: 0, count: N * C)
+      matmulBackward(
+        dinp: dnorm, dweight: g.pointer(.qkvWeight, layer: l), dbias: g.pointer(.qkvBias, layer: l),
+        dout: dqkv, inp: ln1, weight: p.pointer(.qkvWeight, layer: l), N: N, C: C, OC: 3 * C)
+      layerNormBackward(
+        dinp: dresidual, dweight: g.pointer(.ln1Weight, layer: l),
+        dbias: g.pointer(.ln1Bias, layer: l), dout: dnorm, inp: input,
+        weight: p.pointer(.ln1Weight, layer: l), mean: acts.ln1Mean.pointer + l * N,
+        rstd: acts.ln1Rstd.pointer + l * N, scratch: acts.normScratch.pointer, N: N, C: C)
+    }
+    // in the forward pass this was: encoded = wte[tokens] + wpe[positions]
+    encoderBackward(
+      dwte: g.pointer(.tokenEmbedding), dwpe: g.pointer(.positionEmbedding), dout: dresidual,
+      tokens: acts.tokens.pointer, positions: acts.positions.pointer, N: N, C: C)
+  }
+}

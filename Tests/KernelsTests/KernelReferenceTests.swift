@@ -1,0 +1,136 @@
+// Kernels against slow, obvious Double reference loops and hand-computed values.
+
+import Kernels
+import TestSupport
+import XCTest
+
+final class KernelReferenceTests: XCTestCase {
+  func testCrossEntropyHandComputedCase() {
+    // logits [0, ln 2, ln 3] → softmax [1/6, 2/6, 3/6]; target 2 → loss −ln(1/2) = ln 2
+    let logits: [Float] = [0, logf(2), logf(3)]
+    var dlogits = [Float](repeating: 0, count: 3)
+    let result = crossEntropyForwardBackward(
+      dlogits: &dlogits, logits: logits, targets: [2], mask: nil, gradientScale: 1, N: 1, V: 3, Vp: 3)
+    XCTAssertEqual(result.lossSum, log(2), accuracy: 1e-6)
+    XCTAssertEqual(dlogits[0], 1.0 / 6, accuracy: 1e-6)
+    XCTAssertEqual(dlogits[1], 2.0 / 6, accuracy: 1e-6)
+    XCTAssertEqual(dlogits[2], 3.0 / 6 - 1, accuracy: 1e-6)
+  }
+
+  func testSoftmaxAndLogSoftmaxAreStableForHugeLogits() {
+    let V = 5
+    let Vp = 8
+    let logits: [Float] = [1000, 999, -1000, 0, 1000, 7, 7, 7]
+    var logProbs = [Float](repeating: 0, count: Vp)
+    var probs = [Float](repeating: 0, count: Vp)
+    logSoftmaxForward(out: &logProbs, logits: logits, N: 1, V: V, Vp: Vp)
+    softmaxForward(out: &probs, logits: logits, N: 1, V: V, Vp: Vp)
+    let denominator = 2 + exp(-1.0)
+    XCTAssertEqual(Double(probs[0]), 1 / denominator, accuracy: 1e-6)
+    XCTAssertEqual(Double(probs[1]), exp(-1.0) / denominator, accuracy: 1e-6)
+    XCTAssertEqual(probs[2], 0)
+    XCTAssertEqual(Double(logProbs[0]), -log(denominator), accuracy: 1e-5)
+    XCTAssertEqual(Array(probs[5...]), [0, 0, 0])
+    XCTAssertEqual(logProbs[6], -.infinity)
+    var tempered = [Float](repeating: 0, count: Vp)
+    softmaxForward(out: &tempered, logits: [0, logf(4), 0, 0, 0, 0, 0, 0], N: 1, V: 2, Vp: Vp, temperature: 2)
+    XCTAssertEqual(tempered[1], 2.0 / 3, accuracy: 1e-6)
+  }
+
+  /// Naive attention in Double, with the same masking rules.
+  func naiveAttention(
+    qkv: [Float], keyStart: [Int32], B: Int, T: Int, C: Int, NH: Int
+  ) -> [Float] {
+    let hs = C / NH
+    var out = [Float](repeating: 0, count: B * T * C)
+    for b in 0..<B {
+      for h in 0..<NH {
+        for t in 0..<T {
+          let start = Int(keyStart[b])
+          guard t >= start else { continue }
+          var scores: [Double] = []
+          for j in start...t {
+            var dot = 0.0
+            for i in 0..<hs {
+              dot += Double(qkv[(b * T + t) * 3 * C + h * hs + i]) * Double(qkv[(b * T + j) * 3 * C + C + h * hs + i])
+            }
+            scores.append(dot / Double(hs).squareRoot())
+          }
+          let m = scores.max()!
+          let e = scores.map { exp($0 - m) }
+          let s = e.reduce(0, +)
+          for i in 0..<hs {
+            var value = 0.0
+            for (index, j) in (start...t).enumerated() {
+              value += e[index] / s * Double(qkv[(b * T + j) * 3 * C + 2 * C + h * hs + i])
+            }
+            out[(b * T + t) * C + h * hs + i] = Float(value)
+          }
+        }
+      }
+    }
+    return out
+  }
+
+  func testAttentionForwardMatchesNaiveLoops() {
+    let B = 2
+    let T = 9
+    let C = 12
+    let NH = 3
+    let qkv = randomFloats(B * T * 3 * C, seed: 21, scale: 2)
+    let keyStart: [Int32] = [0, 4]
+    let layout = AttentionLayout.packed(B: B, T: T, C: C, NH: NH)
+    var out = [Float](repeating: 0, count: B * T * C)
+    var att = [Float](repeating: 0, count: layout.attentionCount)
+    qkv.withUnsafeBufferPointer { p in
+      let base = p.baseAddress!
+      attentionForward(out: &out, att: &att, q: base, k: base + C, v: base + 2 * C, keyStart: keyStart, layout: layout)
+    }
+    let expected = naiveAttention(qkv: qkv, keyStart: keyStart, B: B, T: T, C: C, NH: NH)
+    let result = compare(out, expected, rtol: 1e-5, atol: 1e-6)
+    XCTAssertTrue(result.passed, "\(result)")
+  }
+
+  func testEncoderForwardAndBackward() {
+    let C = 3
+    let wte: [Float] = (0..<(4 * C)).map { Float($0) }
+    let wpe: [Float] = (0..<(5 * C)).map { Float($0) * 100 }
+    let tokens: [Int32] = [3, 1, 3]
+    let positions: [Int32] = [0, 0, 4]
+    var out = [Float](repeating: 0, count: 3 * C)
+    encoderForward(out: &out, tokens: tokens, positions: positions, wte: wte, wpe: wpe, N: 3, C: C)
+    XCTAssertEqual(out, [9, 110, 211, 3, 104, 205, 1209, 1310, 1411])
+    var dwte = [Float](repeating: 0, count: 4 * C)
+    var dwpe = [Float](repeating: 0, count: 5 * C)
+    let dout: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    encoderBackward(dwte: &dwte, dwpe: &dwpe, dout: dout, tokens: tokens, positions: positions, N: 3, C: C)
+    XCTAssertEqual(Array(dwte[9..<12]), [8, 10, 12])  // token 3 twice
+    XCTAssertEqual(Array(dwte[3..<6]), [4, 5, 6])
+    XCTAssertEqual(Array(dwpe[0..<3]), [5, 7, 9])  // position 0 twice
+    XCTAssertEqual(Array(dwpe[12..<15]), [7, 8, 9])
+  }
+
+  func testKernelsGiveTheSameResultsWithTwoThreads() {
+    let saved = KernelThreads.count
+    defer { KernelThreads.count = saved }
+    let B = 2, T = 16, C = 32, NH = 4
+    let qkv = randomFloats(B * T * 3 * C, seed: 31)
+    let layout = AttentionLayout.packed(B: B, T: T, C: C, NH: NH)
+    func run() -> [Float] {
+      var out = [Float](repeating: 0, count: B * T * C)
+      var att = [Float](repeating: 0, count: layout.attentionCount)
+      qkv.withUnsafeBufferPointer { p in
+        attentionForward(out: &out, att: &att, q: p.baseAddress!, k: p.baseAddress! + C, v: p.baseAddress! + 2 * C, keyStart: [0, 3], layout: layout)
+      }
+      var normed = [Float](repeating: 0, count: B * T * C)
+      var mean = [Float](repeating: 0, count: B * T)
+      var rstd = [Float](repeating: 0, count: B * T)
+      layerNormForward(out: &normed, mean: &mean, rstd: &rstd, inp: out, weight: [Float](repeating: 1, count: C), bias: [Float](repeating: 0, count: C), N: B * T, C: C)
+      return normed
+    }
+    KernelThreads.count = 1
+    let one = run()
+    KernelThreads.count = 2
+    XCTAssertEqual(run(), one)
+  }
+}
