@@ -2,6 +2,7 @@
 // minillm-dist: MiniLLM distillation of language models over MPI, in Swift.
 import PackageDescription
 
+
 let package = Package(
   name: "minillm-dist",
   products: [
@@ -31,16 +32,20 @@ let package = Package(
     .target(name: "Collectives"),
     .target(name: "MPI", dependencies: ["CMPI", "Collectives"]),
     .target(name: "HDF5", dependencies: ["CHDF5"]),
-    .target(name: "Kernels", dependencies: ["CBLAS"]),
+    .target(name: "CKernels"),
+    .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"]),
     .target(name: "Randomness"),
-    .target(name: "Model", dependencies: ["Kernels", "Randomness", "Collectives"]),
+    .target(
+      name: "Model", dependencies: ["Kernels", "Randomness", "Collectives"]),
     .target(name: "Optim", dependencies: ["Model", "Kernels"]),
-    .target(name: "Generation", dependencies: ["Model", "Kernels", "Randomness"]),
+    .target(
+      name: "Generation", dependencies: ["Model", "Kernels", "Randomness"]),
     .target(name: "SelfTest", dependencies: ["Collectives", "HDF5", "Kernels"]),
     .executableTarget(
       name: "minillm-dist",
       dependencies: [
-        "MPI", "Collectives", "HDF5", "Kernels", "SelfTest",
+        "MPI", "Collectives", "HDF5", "Kernels", "SelfTest", "Model", "Optim", "Generation",
+        "Randomness",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

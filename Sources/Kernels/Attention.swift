@@ -2,9 +2,8 @@
 // One kernel serves training (queries = keys = the whole sequence) and KV-cache decoding
 // (a few new queries against cached keys).
 
-#if canImport(Glibc)
-  import Glibc
-#endif
+import CKernels
+
 
 /// Where queries, keys, values and outputs live, and how far apart their rows are.
 ///
@@ -20,6 +19,9 @@ public struct AttentionLayout: Sendable {
   public var qBatchStride: Int
   public var kvRowStride: Int
   public var kvBatchStride: Int
+  /// Distance between heads in k and v: `headSize` when heads are columns of one row (packed
+  /// qkv), `capacity·headSize` when each head's keys are stored contiguously (KV cache).
+  public var kvHeadStride: Int
   public var outRowStride: Int
   public var outBatchStride: Int
 
@@ -29,7 +31,8 @@ public struct AttentionLayout: Sendable {
 
   public init(
     B: Int, Tq: Int, Tk: Int, NH: Int, headSize: Int, qRowStride: Int, qBatchStride: Int,
-    kvRowStride: Int, kvBatchStride: Int, outRowStride: Int, outBatchStride: Int
+    kvRowStride: Int, kvBatchStride: Int, kvHeadStride: Int? = nil, outRowStride: Int,
+    outBatchStride: Int
   ) {
     precondition(Tq <= Tk, "attention: more queries than keys")
     self.B = B
@@ -41,6 +44,7 @@ public struct AttentionLayout: Sendable {
     self.qBatchStride = qBatchStride
     self.kvRowStride = kvRowStride
     self.kvBatchStride = kvBatchStride
+    self.kvHeadStride = kvHeadStride ?? headSize
     self.outRowStride = outRowStride
     self.outBatchStride = outBatchStride
   }
@@ -65,13 +69,17 @@ public func attentionForward(
 ) {
   let hs = l.headSize
   let scale = 1 / Float(hs).squareRoot()
+  if l.Tq <= decodeQueryLimit {
+    attentionForwardFewQueries(out: out, att: att, q: q, k: k, v: v, keyStart: keyStart, layout: l)
+    return
+  }
   Parallel.forChunks(l.B * l.NH) { pairs, _ in
     for pair in pairs {
       let b = pair / l.NH
       let h = pair % l.NH
       let qb = q + b * l.qBatchStride + h * hs
-      let kb = k + b * l.kvBatchStride + h * hs
-      let vb = v + b * l.kvBatchStride + h * hs
+      let kb = k + b * l.kvBatchStride + h * l.kvHeadStride
+      let vb = v + b * l.kvBatchStride + h * l.kvHeadStride
       let a = att + pair * l.Tq * l.Tk
       // preatt (Tq, Tk) = scale · q_bh (Tq, hs) · k_bhᵀ (hs, Tk)
       BLAS.sgemm(
@@ -90,25 +98,49 @@ public func attentionForward(
   }
 }
 
+/// Up to this many queries per sequence (decode steps), attention runs as plain loops per
+/// query instead of sgemm calls that would pack the whole key cache.
+let decodeQueryLimit = 4
+
+/// `attentionForward` for a few queries: the same results, one query row at a time.
+func attentionForwardFewQueries(
+  out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
+  q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+  keyStart: UnsafePointer<Int32>, layout l: AttentionLayout
+) {
+  let hs = l.headSize
+  let scale = 1 / Float(hs).squareRoot()
+  Parallel.forChunks(l.B * l.NH) { pairs, _ in
+    for pair in pairs {
+      let b = pair / l.NH
+      let h = pair % l.NH
+      for t in 0..<l.Tq {
+        ck_attention_query_row(
+          out + b * l.outBatchStride + t * l.outRowStride + h * hs,
+          att + (pair * l.Tq + t) * l.Tk,
+          q + b * l.qBatchStride + t * l.qRowStride + h * hs,
+          k + b * l.kvBatchStride + h * l.kvHeadStride, v + b * l.kvBatchStride + h * l.kvHeadStride,
+          keyStart[b], Int32(l.past + t), Int32(l.Tk), Int32(hs), Int32(l.kvRowStride), scale)
+      }
+    }
+  }
+}
+
 /// In place: softmax over row[first...last], zeros elsewhere (all zeros when first > last).
 @inline(__always)
-func maskedSoftmaxRow(_ row: UnsafeMutablePointer<Float>, first: Int, last: Int, count: Int) {
+func maskedSoftmaxRow(_ row: UnsafeMutablePointer<Float>, first: Int, last: Int, count rowLength: Int) {
   guard first <= last else {
-    row.update(repeating: 0, count: count)
+    row.update(repeating: 0, count: rowLength)
     return
   }
-  var maximum = -Float.infinity
-  for j in first...last where row[j] > maximum { maximum = row[j] }
-  var sum: Float = 0
-  for j in first...last {
-    let e = expf(row[j] - maximum)
-    row[j] = e
-    sum += e
-  }
+  let visible = row + first
+  let count = last - first + 1
+  let maximum = rowMaximum(visible, count)
+  let sum = rowExpShifted(out: visible, inp: visible, count: count, shift: maximum)
   let inverse = 1 / sum
   for j in first...last { row[j] *= inverse }
   if first > 0 { row.update(repeating: 0, count: first) }
-  if last + 1 < count { (row + last + 1).update(repeating: 0, count: count - last - 1) }
+  if last + 1 < rowLength { (row + last + 1).update(repeating: 0, count: rowLength - last - 1) }
 }
 
 /// Backward of `attentionForward`: accumulates into dq, dk, dv (same layouts as q, k, v).
@@ -123,6 +155,7 @@ public func attentionBackward(
 ) {
   let hs = l.headSize
   let scale = 1 / Float(hs).squareRoot()
+  precondition(l.kvHeadStride == hs, "attentionBackward needs the packed (training) layout")
   Parallel.forChunks(l.B * l.NH) { pairs, worker in
     let datt = scratch + worker * l.Tq * l.Tk
     for pair in pairs {

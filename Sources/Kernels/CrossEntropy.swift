@@ -45,16 +45,21 @@ public func crossEntropyForwardBackward(
           let target = Int(targets[n])
           if weight != 0 {
             precondition(target >= 0 && target < V, "cross-entropy: target \(target) outside vocabulary \(V)")
-            let lse = logSumExp(row, V: V)
-            lossSum += Double(weight) * Double(lse - row[target])
-            weightSum += Double(weight)
+            let maximum = rowMaximum(row, V)
             if let dlogits {
+              // One pass of exponentials, written straight into dlogits and normalized there.
               let d = dlogits + n * Vp
-              let factor = gradientScale * weight
-              for i in 0..<V { d[i] = factor * expf(row[i] - lse) }
-              d[target] -= factor
+              let sum = rowExpShifted(out: d, inp: row, count: V, shift: maximum)
+              let lse = maximum + logf(sum)
+              lossSum += Double(weight) * Double(lse - row[target])
+              let factor = gradientScale * weight / sum
+              for i in 0..<V { d[i] *= factor }
+              d[target] -= gradientScale * weight
               for i in V..<Vp { d[i] = 0 }
+            } else {
+              lossSum += Double(weight) * Double(logSumExp(row, V: V) - row[target])
             }
+            weightSum += Double(weight)
           } else if let dlogits {
             (dlogits + n * Vp).update(repeating: 0, count: Vp)
           }

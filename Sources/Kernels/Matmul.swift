@@ -1,5 +1,7 @@
 // Linear layers through one cblas_sgemm over all rows: out = inp · Wᵀ + bias.
 
+import CKernels
+
 /// out = inp · weightᵀ + bias.
 /// - out: (N, OC); inp: (N, C); weight: (OC, C); bias: (OC) or nil
 public func matmulForward(
@@ -7,6 +9,10 @@ public func matmulForward(
   inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
   N: Int, C: Int, OC: Int
 ) {
+  if N <= fewRowsLimit {
+    matmulForwardFewRows(out: out, inp: inp, weight: weight, bias: bias, N: N, C: C, OC: OC)
+    return
+  }
   if let bias {
     Parallel.forChunks(N, minimumPerThread: 64) { rows, _ in
       for n in rows { (out + n * OC).update(from: bias, count: OC) }
@@ -45,3 +51,25 @@ public func matmulBackward(
     }
   }
 }
+
+/// `matmulForward` for few rows N (decode steps): streams each weight row once instead of
+/// letting sgemm pack the whole weight on every call.
+/// - out: (N, OC); inp: (N, C); weight: (OC, C); bias: (OC) or nil
+public func matmulForwardFewRows(
+  out: UnsafeMutablePointer<Float>,
+  inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+  N: Int, C: Int, OC: Int
+) {
+  let blockCount = max(1, OC / 4)
+  Parallel.forChunks(blockCount, minimumPerThread: 64) { blocks, _ in
+    let first = blocks.lowerBound * 4
+    let last = blocks.upperBound == blockCount ? OC : blocks.upperBound * 4
+    ck_matmul_columns(out, inp, weight, bias, Int32(N), Int32(C), Int32(OC), Int32(first), Int32(last))
+  }
+}
+
+/// Rows up to which `matmulForward` uses `matmulForwardFewRows`.
+public let fewRowsLimit = 16
+
+/// Whether the AVX2/FMA kernels are in use on this CPU.
+public var hasAVX2Kernels: Bool { ck_has_avx2() != 0 }

@@ -5,14 +5,13 @@
   import Glibc
 #endif
 
-/// The log of Σ exp over row[0..<V], computed stably in Double accumulation.
+/// The log of Σ exp over row[0..<V], computed stably (the maximum is subtracted first).
 @inline(__always)
 public func logSumExp(_ row: UnsafePointer<Float>, V: Int) -> Float {
-  var maximum = -Float.infinity
-  for i in 0..<V where row[i] > maximum { maximum = row[i] }
+  let maximum = rowMaximum(row, V)
   if maximum == -Float.infinity { return -Float.infinity }
   var sum: Float = 0
-  for i in 0..<V { sum += expf(row[i] - maximum) }
+  for i in 0..<V { sum += fastExp(row[i] - maximum) }
   return maximum + logf(sum)
 }
 
@@ -44,14 +43,8 @@ public func softmaxForward(
     for n in rows {
       let row = logits + n * Vp
       let o = out + n * Vp
-      var maximum = -Float.infinity
-      for i in 0..<V where row[i] > maximum { maximum = row[i] }
-      var sum: Float = 0
-      for i in 0..<V {
-        let e = expf((row[i] - maximum) * inverseTemperature)
-        o[i] = e
-        sum += e
-      }
+      let maximum = rowMaximum(row, V)
+      let sum = rowExpShifted(out: o, inp: row, count: V, shift: maximum, scale: inverseTemperature)
       let inverse = 1 / sum
       for i in 0..<V { o[i] *= inverse }
       for i in V..<Vp { o[i] = 0 }

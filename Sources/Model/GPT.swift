@@ -106,6 +106,15 @@ public final class GPT {
     let Vp = config.paddedVocabSize
     let p = parameters
     let past = cache?.length ?? 0
+    // out = inp · Wᵀ + b for a layer's (or the head's) weight.
+    func linear(
+      _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: ParameterTensor,
+      _ bias: ParameterTensor?, layer: Int?, C: Int, OC: Int
+    ) {
+      let w = layer.map { p.pointer(weight, layer: $0) } ?? p.pointer(weight)
+      let b = bias.map { p.pointer($0, layer: layer!) }
+      matmulForward(out: out, inp: inp, weight: w, bias: b, N: N, C: C, OC: OC)
+    }
 
     encoderForward(
       out: acts.encoded.pointer, tokens: acts.tokens.pointer, positions: acts.positions.pointer,
@@ -125,16 +134,11 @@ public final class GPT {
         out: ln1, mean: acts.ln1Mean.pointer + l * N, rstd: acts.ln1Rstd.pointer + l * N,
         inp: residual, weight: p.pointer(.ln1Weight, layer: l), bias: p.pointer(.ln1Bias, layer: l),
         N: N, C: C)
-      matmulForward(
-        out: qkv, inp: ln1, weight: p.pointer(.qkvWeight, layer: l),
-        bias: p.pointer(.qkvBias, layer: l), N: N, C: C, OC: 3 * C)
+      linear(qkv, ln1, .qkvWeight, .qkvBias, layer: l, C: C, OC: 3 * C)
       let attention = acts.attention.pointer + l * B * config.nHead * T * acts.keyCapacity
       if let cache {
         cache.append(layer: l, qkv: qkv, T: T)
-        let layoutWithCache = AttentionLayout(
-          B: B, Tq: T, Tk: past + T, NH: config.nHead, headSize: config.headSize,
-          qRowStride: 3 * C, qBatchStride: T * 3 * C, kvRowStride: C,
-          kvBatchStride: cache.capacity * C, outRowStride: C, outBatchStride: T * C)
+        let layoutWithCache = cache.attentionLayout(T: T)
         attentionForward(
           out: attentionOut, att: attention, q: qkv, k: cache.keys(layer: l),
           v: cache.values(layer: l), keyStart: acts.keyStart.pointer, layout: layoutWithCache)
@@ -144,22 +148,19 @@ public final class GPT {
           keyStart: acts.keyStart.pointer,
           layout: .packed(B: B, T: T, C: C, NH: config.nHead))
       }
-      matmulForward(
-        out: acts.projection.pointer, inp: attentionOut,
-        weight: p.pointer(.attentionProjectionWeight, layer: l),
-        bias: p.pointer(.attentionProjectionBias, layer: l), N: N, C: C, OC: C)
+      linear(
+        acts.projection.pointer, attentionOut, .attentionProjectionWeight, .attentionProjectionBias,
+        layer: l, C: C, OC: C)
       residualForward(out: residual2, inp1: residual, inp2: acts.projection.pointer, count: N * C)
       layerNormForward(
         out: ln2, mean: acts.ln2Mean.pointer + l * N, rstd: acts.ln2Rstd.pointer + l * N,
         inp: residual2, weight: p.pointer(.ln2Weight, layer: l),
         bias: p.pointer(.ln2Bias, layer: l), N: N, C: C)
-      matmulForward(
-        out: fc, inp: ln2, weight: p.pointer(.fcWeight, layer: l),
-        bias: p.pointer(.fcBias, layer: l), N: N, C: C, OC: 4 * C)
+      linear(fc, ln2, .fcWeight, .fcBias, layer: l, C: C, OC: 4 * C)
       geluForward(out: fcGelu, inp: fc, count: N * 4 * C)
-      matmulForward(
-        out: acts.projection.pointer, inp: fcGelu, weight: p.pointer(.fcProjectionWeight, layer: l),
-        bias: p.pointer(.fcProjectionBias, layer: l), N: N, C: 4 * C, OC: C)
+      linear(
+        acts.projection.pointer, fcGelu, .fcProjectionWeight, .fcProjectionBias, layer: l,
+        C: 4 * C, OC: C)
       residualForward(out: residual3, inp1: residual2, inp2: acts.projection.pointer, count: N * C)
       residual = residual3
     }
@@ -167,9 +168,7 @@ public final class GPT {
       out: acts.lnf.pointer, mean: acts.lnfMean.pointer, rstd: acts.lnfRstd.pointer,
       inp: residual, weight: p.pointer(.finalNormWeight), bias: p.pointer(.finalNormBias),
       N: N, C: C)
-    matmulForward(
-      out: acts.logits.pointer, inp: acts.lnf.pointer, weight: p.pointer(.tokenEmbedding),
-      bias: nil, N: N, C: C, OC: Vp)
+    linear(acts.logits.pointer, acts.lnf.pointer, .tokenEmbedding, nil, layer: nil, C: C, OC: Vp)
     cache?.length += T
   }
 

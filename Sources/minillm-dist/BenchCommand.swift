@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Micro-benchmarks.",
-    subcommands: [AllReduce.self])
+    subcommands: [AllReduce.self, BenchTrain.self, BenchSample.self])
 
   struct AllReduce: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -134,3 +134,61 @@ final class KernelReferenceTests: XCTestCase {
     XCTAssertEqual(run(), one)
   }
 }
+
+final class FewRowsKernelTests: XCTestCase {
+  func testFewRowsMatmulMatchesReferenceForOddShapes() {
+    for (N, C, OC) in [(1, 5, 3), (3, 17, 9), (8, 256, 1024), (16, 33, 70), (5, 8, 4)] {
+      let inp = randomFloats(N * C, seed: UInt64(N * 100 + C))
+      let weight = randomFloats(OC * C, seed: UInt64(OC))
+      let bias = randomFloats(OC, seed: 3)
+      var fast = [Float](repeating: .nan, count: N * OC)
+      matmulForwardFewRows(out: &fast, inp: inp, weight: weight, bias: bias, N: N, C: C, OC: OC)
+      var expected = [Float](repeating: 0, count: N * OC)
+      for n in 0..<N {
+        for o in 0..<OC {
+          var sum = Double(bias[o])
+          for c in 0..<C { sum += Double(inp[n * C + c]) * Double(weight[o * C + c]) }
+          expected[n * OC + o] = Float(sum)
+        }
+      }
+      let result = compare(fast, expected, rtol: 1e-5, atol: 1e-5)
+      XCTAssertTrue(result.passed, "N=\(N) C=\(C) OC=\(OC): \(result)")
+    }
+  }
+
+  func testDecodeAttentionMatchesTheSgemmPath() {
+    // One query per sequence against 7 keys, with head size 8 (vector path) and 5 (scalar path).
+    for hs in [8, 5] {
+      let B = 2, NH = 3, Tk = 7
+      let C = NH * hs
+      let q = randomFloats(B * 3 * C, seed: 41)
+      let kv = randomFloats(B * Tk * 3 * C, seed: 42)
+      let keyStart: [Int32] = [0, 3]
+      // Decode path: Tq = 1 with queries at position Tk − 1.
+      let decode = AttentionLayout(
+        B: B, Tq: 1, Tk: Tk, NH: NH, headSize: hs, qRowStride: 3 * C, qBatchStride: 3 * C,
+        kvRowStride: 3 * C, kvBatchStride: Tk * 3 * C, outRowStride: C, outBatchStride: C)
+      var out = [Float](repeating: .nan, count: B * C)
+      var att = [Float](repeating: .nan, count: B * NH * Tk)
+      kv.withUnsafeBufferPointer { k in
+        attentionForward(out: &out, att: &att, q: q, k: k.baseAddress! + C, v: k.baseAddress! + 2 * C, keyStart: keyStart, layout: decode)
+      }
+      // Reference: the full packed forward over the same keys, with the query put at the end.
+      var packed = kv
+      for b in 0..<B { for i in 0..<C { packed[(b * Tk + Tk - 1) * 3 * C + i] = q[b * 3 * C + i] } }
+      let full = AttentionLayout.packed(B: B, T: Tk, C: C, NH: NH)
+      var fullOut = [Float](repeating: 0, count: B * Tk * C)
+      var fullAtt = [Float](repeating: 0, count: full.attentionCount)
+      packed.withUnsafeBufferPointer { p in
+        attentionForward(out: &fullOut, att: &fullAtt, q: p.baseAddress!, k: p.baseAddress! + C, v: p.baseAddress! + 2 * C, keyStart: keyStart, layout: full)
+      }
+      var expected: [Float] = []
+      for b in 0..<B {
+        let start = (b * Tk + Tk - 1) * C
+        expected += fullOut[start..<(start + C)]
+      }
+      let result = compare(out, expected, rtol: 1e-5, atol: 1e-6)
+      XCTAssertTrue(result.passed, "hs \(hs): \(result)")
+    }
+  }
+}

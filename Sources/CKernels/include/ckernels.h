@@ -1,0 +1,24 @@
+// C kernels for the few hot loops that need explicit AVX2/FMA register blocking. Each picks an
+// AVX2 path at run time when the CPU has it, and a portable path otherwise.
+#ifndef MINILLM_CKERNELS_H
+#define MINILLM_CKERNELS_H
+
+/// out (N, OC) = inp (N, C) · weightᵀ + bias, with weight (OC, C) and bias (OC) or NULL.
+/// For few rows N (decode steps): each weight row is streamed once.
+void ck_matmul_few_rows(float *out, const float *inp, const float *weight, const float *bias,
+                        int N, int C, int OC);
+
+/// The same, restricted to output columns [o_begin, o_end) (for splitting across threads).
+void ck_matmul_columns(float *out, const float *inp, const float *weight, const float *bias,
+                       int N, int C, int OC, int o_begin, int o_end);
+
+/// One query of one head against keys/values rows 0..Tk-1 (row stride kv_row_stride):
+/// att[j] = softmax over j in [first, last] of scale·q·k_j (0 elsewhere), out = Σ_j att[j]·v_j.
+/// first > last gives zeros. out, q: (hs); att: (Tk).
+void ck_attention_query_row(float *out, float *att, const float *q, const float *k, const float *v,
+                            int first, int last, int Tk, int hs, int kv_row_stride, float scale);
+
+/// 1 when the AVX2/FMA path is in use on this CPU.
+int ck_has_avx2(void);
+
+#endif

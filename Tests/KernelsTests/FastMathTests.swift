@@ -1,0 +1,42 @@
+// fastExp and fastTanh against libm over their whole useful range, and their edge cases.
+
+import Kernels
+import XCTest
+
+final class FastMathTests: XCTestCase {
+  func testFastExpRelativeErrorBelow2e7() {
+    var worst = 0.0
+    var x: Float = -87
+    while x < 88.5 {
+      let exact = exp(Double(x))
+      worst = max(worst, abs(Double(fastExp(x)) - exact) / exact)
+      x += 0.0137
+    }
+    XCTAssertLessThan(worst, 2e-7)
+    XCTAssertEqual(fastExp(0), 1)
+    XCTAssertEqual(fastExp(-100), 0)
+    XCTAssertEqual(fastExp(-.infinity), 0)
+    XCTAssertEqual(fastExp(100), .infinity)
+    XCTAssertTrue(fastExp(.nan).isNaN)
+  }
+
+  func testFastTanhAbsoluteErrorBelow2e7() {
+    var worst = 0.0
+    var x: Float = -20
+    while x < 20 {
+      worst = max(worst, abs(Double(fastTanh(x)) - tanh(Double(x))))
+      x += 0.00731
+    }
+    XCTAssertLessThan(worst, 2e-7)
+    XCTAssertEqual(fastTanh(0), 0)
+    XCTAssertEqual(fastTanh(50), 1)
+    XCTAssertEqual(fastTanh(-50), -1)
+  }
+
+  func testRowReductions() {
+    let values: [Float] = (0..<37).map { Float(($0 * 17) % 23) - 11 }
+    XCTAssertEqual(rowMaximum(values, 37), values.max())
+    XCTAssertEqual(rowSum(values, 37), values.reduce(0, +))
+    XCTAssertEqual(rowMaximum(values, 0), -.infinity)
+  }
+}
