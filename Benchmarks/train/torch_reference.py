@@ -210,13 +210,19 @@ def run_sample(model, args):
     gen = torch.Generator().manual_seed(1234)
     prompt = torch.randint(0, vocab, (args.batch, args.prompt), generator=gen)
     model.eval()
+    times = []
     with torch.no_grad():
-        t0 = time.perf_counter()
-        decode(model, prompt, args.new, gen, use_cache=not args.no_cache)
-        elapsed = time.perf_counter() - t0
+        # One untimed warm-up run, then the median of `repeats` timed runs (as the Swift
+        # `bench sample` does).
+        for run in range(args.repeats + 1):
+            t0 = time.perf_counter()
+            decode(model, prompt, args.new, gen, use_cache=not args.no_cache)
+            if run > 0:
+                times.append(time.perf_counter() - t0)
+    elapsed = statistics.median(times)
     mode = "full recompute (no cache)" if args.no_cache else "KV cache"
     print(f"decode: {mode}, batch {args.batch}, prompt {args.prompt}, new {args.new}")
-    print(f"total {elapsed:.3f} s (prefill included in the time)")
+    print(f"median {elapsed:.3f} s per batch over {args.repeats} runs (prefill included)")
     return args.batch * args.new / elapsed
 
 
@@ -231,6 +237,7 @@ def parse_args():
     p.add_argument("--prompt", type=int, default=16, help="sample prompt length")
     p.add_argument("--new", type=int, default=128, help="tokens to generate")
     p.add_argument("--no-cache", action="store_true", help="sample without KV cache")
+    p.add_argument("--repeats", type=int, default=3, help="timed sample runs (median reported)")
     return p.parse_args()
 
 

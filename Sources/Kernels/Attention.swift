@@ -73,7 +73,7 @@ public func attentionForward(
     attentionForwardFewQueries(out: out, att: att, q: q, k: k, v: v, keyStart: keyStart, layout: l)
     return
   }
-  Parallel.forChunks(l.B * l.NH) { pairs, _ in
+  Parallel.forChunksCallingBLAS(l.B * l.NH) { pairs, _ in
     for pair in pairs {
       let b = pair / l.NH
       let h = pair % l.NH
@@ -156,7 +156,7 @@ public func attentionBackward(
   let hs = l.headSize
   let scale = 1 / Float(hs).squareRoot()
   precondition(l.kvHeadStride == hs, "attentionBackward needs the packed (training) layout")
-  Parallel.forChunks(l.B * l.NH) { pairs, worker in
+  Parallel.forChunksCallingBLAS(l.B * l.NH) { pairs, worker in
     let datt = scratch + worker * l.Tq * l.Tk
     for pair in pairs {
       let b = pair / l.NH

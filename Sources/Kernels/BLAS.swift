@@ -14,6 +14,17 @@ public enum BLAS {
     }
   }
 
+  /// Runs `body` with OpenBLAS on one thread, restoring the count afterwards. Used around loops
+  /// that call BLAS from several of our own threads at once (nested threading oversubscribes
+  /// the cores and serializes on OpenBLAS's internal locks).
+  public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
+    let saved = threadCount
+    if saved == 1 { return try body() }
+    openblas_set_num_threads(1)
+    defer { openblas_set_num_threads(Int32(saved)) }
+    return try body()
+  }
+
   /// The CPU kernel set OpenBLAS picked at start-up (for example "Zen"); log it.
   public static var coreName: String {
     guard let name = openblas_get_corename() else { return "unknown" }

@@ -48,6 +48,18 @@ public enum Parallel {
     }
   }
 
+  /// `forChunks` for bodies that call BLAS: OpenBLAS runs single-threaded inside, since our
+  /// threads already cover the cores (nested pools oversubscribe them).
+  public static func forChunksCallingBLAS(
+    _ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>, Int) -> Void
+  ) {
+    if workerCount(count, minimumPerThread: minimumPerThread) <= 1 {
+      forChunks(count, minimumPerThread: minimumPerThread, body)
+    } else {
+      BLAS.singleThreaded { forChunks(count, minimumPerThread: minimumPerThread, body) }
+    }
+  }
+
   /// The number of chunks `forChunks` will use for `count` items.
   public static func workerCount(_ count: Int, minimumPerThread: Int = 1) -> Int {
     max(1, min(KernelThreads.count, count / max(1, minimumPerThread)))

@@ -1,5 +1,7 @@
 // One flat Float allocation holding every parameter tensor, with named views.
 
+import Kernels
+
 /// A flat, zero-initialized Float buffer laid out by a `ParameterLayout` (used for
 /// parameters, gradients and optimizer moments alike, so each is one contiguous buffer: the
 /// optimizer is one loop and the gradient all-reduce is one call).
@@ -32,7 +34,12 @@ public final class ParameterArena {
   }
 
   /// Sets every element to zero.
-  public func zero() { storage.update(repeating: 0) }
+  public func zero() {
+    let base = storage.baseAddress!
+    Parallel.forChunks(storage.count, minimumPerThread: 1 << 18) { range, _ in
+      (base + range.lowerBound).update(repeating: 0, count: range.count)
+    }
+  }
 
   /// Copies every element from another arena of the same layout.
   public func copy(from other: ParameterArena) {

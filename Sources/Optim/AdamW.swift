@@ -1,5 +1,6 @@
 // AdamW over the flat parameter arena: one loop, decoupled weight decay on matrices only.
 
+import Kernels
 import Model
 
 /// AdamW hyperparameters (PyTorch's defaults for betas/eps; GPT-style decay 0.1).
@@ -66,15 +67,18 @@ public final class AdamW {
       let g = gradients.storage.baseAddress! + offset
       let mp = m.storage.baseAddress! + offset
       let vp = v.storage.baseAddress! + offset
-      for i in 0..<count {
-        let grad = g[i]
-        let mi = beta1 * mp[i] + (1 - beta1) * grad
-        let vi = beta2 * vp[i] + (1 - beta2) * grad * grad
-        mp[i] = mi
-        vp[i] = vi
-        let mHat = mi / correction1
-        let vHat = vi / correction2
-        p[i] -= decay * p[i] + learningRate * mHat / (vHat.squareRoot() + config.epsilon)
+      let epsilon = config.epsilon
+      Parallel.forChunks(count, minimumPerThread: 32768) { range, _ in
+        for i in range {
+          let grad = g[i]
+          let mi = beta1 * mp[i] + (1 - beta1) * grad
+          let vi = beta2 * vp[i] + (1 - beta2) * grad * grad
+          mp[i] = mi
+          vp[i] = vi
+          let mHat = mi / correction1
+          let vHat = vi / correction2
+          p[i] -= decay * p[i] + learningRate * mHat / (vHat.squareRoot() + epsilon)
+        }
       }
     }
   }
