@@ -4,15 +4,15 @@ import Kernels
 import XCTest
 
 final class FastMathTests: XCTestCase {
-  func testFastExpRelativeErrorBelow2e7() {
+  func testFastExpRelativeErrorBelow3e7() {
     var worst = 0.0
     var x: Float = -87
-    while x < 88.5 {
+    while x < 88.7 {
       let exact = exp(Double(x))
       worst = max(worst, abs(Double(fastExp(x)) - exact) / exact)
       x += 0.0137
     }
-    XCTAssertLessThan(worst, 2e-7)
+    XCTAssertLessThan(worst, 3e-7)  // about 2.5 units in the last place of a Float
     XCTAssertEqual(fastExp(0), 1)
     XCTAssertEqual(fastExp(-100), 0)
     XCTAssertEqual(fastExp(-.infinity), 0)
