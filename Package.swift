@@ -35,6 +35,7 @@ let package = Package(
     .target(name: "CKernels"),
     .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"]),
     .target(name: "Randomness"),
+    .target(name: "Tokenizers"),
     .target(
       name: "Model", dependencies: ["Kernels", "Randomness", "Collectives"]),
     .target(name: "Optim", dependencies: ["Model", "Kernels"]),
@@ -45,7 +46,7 @@ let package = Package(
       name: "minillm-dist",
       dependencies: [
         "MPI", "Collectives", "HDF5", "Kernels", "SelfTest", "Model", "Optim", "Generation",
-        "Randomness",
+        "Randomness", "Tokenizers",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -55,6 +56,7 @@ let package = Package(
     .testTarget(name: "KernelsTests", dependencies: ["Kernels", "SelfTest", "TestSupport"]),
     .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "Randomness", "TestSupport"]),
     .testTarget(name: "OptimTests", dependencies: ["Optim", "Model", "TestSupport"]),
+    .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
     .testTarget(name: "GenerationTests", dependencies: ["Generation", "Model", "Randomness", "TestSupport"]),
     .target(name: "TestSupport", dependencies: ["Kernels", "Randomness"], path: "Tests/TestSupport"),
   ]
