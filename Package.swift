@@ -36,6 +36,7 @@ let package = Package(
     .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"]),
     .target(name: "Randomness"),
     .target(name: "Tokenizers"),
+    .target(name: "Datasets", dependencies: ["Tokenizers", "Randomness", "HDF5"]),
     .target(
       name: "Model", dependencies: ["Kernels", "Randomness", "Collectives"]),
     .target(name: "Optim", dependencies: ["Model", "Kernels"]),
@@ -46,7 +47,7 @@ let package = Package(
       name: "minillm-dist",
       dependencies: [
         "MPI", "Collectives", "HDF5", "Kernels", "SelfTest", "Model", "Optim", "Generation",
-        "Randomness", "Tokenizers",
+        "Randomness", "Tokenizers", "Datasets",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -57,6 +58,7 @@ let package = Package(
     .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "Randomness", "TestSupport"]),
     .testTarget(name: "OptimTests", dependencies: ["Optim", "Model", "TestSupport"]),
     .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tokenizers"]),
     .testTarget(name: "GenerationTests", dependencies: ["Generation", "Model", "Randomness", "TestSupport"]),
     .target(name: "TestSupport", dependencies: ["Kernels", "Randomness"], path: "Tests/TestSupport"),
   ]

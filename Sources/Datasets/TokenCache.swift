@@ -1,0 +1,138 @@
+// The token cache: tokenized data in one HDF5 file that training reads without re-tokenizing.
+// It records the tokenizer's fingerprint and refuses to be read with another tokenizer.
+//
+// Layout (format "minillm-token-cache", version 1), attributes on the root:
+//   format, format_version, kind ("instructions" | "pretraining"), tokenizer_fingerprint,
+//   source (the input files), dropped_long_prompts, truncated_responses (instructions only)
+// instructions: prompt_tokens (Int32), prompt_offsets (Int64, count+1),
+//               response_tokens (Int32), response_offsets (Int64, count+1)
+// pretraining:  blocks (Int32, (count, block_length))
+
+import HDF5
+
+/// Reading and writing token caches.
+public enum TokenCache {
+  static let format = "minillm-token-cache"
+  static let version: Int64 = 1
+
+  /// Writes tokenized instructions (to `path` via a temporary file and a rename).
+  public static func write(
+    _ data: TokenizedInstructions, to path: String, tokenizerFingerprint: String, source: String
+  ) throws {
+    try writeAtomically(path) { root in
+      try root.setAttribute("kind", string: "instructions")
+      try root.setAttribute("dropped_long_prompts", value: Int64(data.droppedLongPrompts))
+      try root.setAttribute("truncated_responses", value: Int64(data.truncatedResponses))
+      try writeRagged(root, "prompt", data.examples.map(\.prompt))
+      try writeRagged(root, "response", data.examples.map(\.response))
+    } header: { root in
+      try root.setAttribute("tokenizer_fingerprint", string: tokenizerFingerprint)
+      try root.setAttribute("source", string: source)
+    }
+  }
+
+  /// Writes pretraining blocks.
+  public static func write(
+    _ corpus: PretrainingCorpus, to path: String, tokenizerFingerprint: String, source: String
+  ) throws {
+    try writeAtomically(path) { root in
+      try root.setAttribute("kind", string: "pretraining")
+      try root.write("blocks", array: corpus.tokens, shape: [corpus.count, corpus.blockLength],
+        options: HDF5DatasetOptions(deflateLevel: 1))
+    } header: { root in
+      try root.setAttribute("tokenizer_fingerprint", string: tokenizerFingerprint)
+      try root.setAttribute("source", string: source)
+    }
+  }
+
+  /// Reads tokenized instructions, checking the format and the tokenizer.
+  public static func readInstructions(_ path: String, tokenizerFingerprint: String) throws
+    -> [TokenizedExample]
+  {
+    let root = try open(path, kind: "instructions", tokenizerFingerprint: tokenizerFingerprint)
+    let prompts = try readRagged(root, "prompt", path: path)
+    let responses = try readRagged(root, "response", path: path)
+    guard prompts.count == responses.count else {
+      throw DatasetError(path: path, field: "response_offsets", "has \(responses.count) entries, prompts have \(prompts.count)")
+    }
+    return zip(prompts, responses).map { TokenizedExample(prompt: $0, response: $1) }
+  }
+
+  /// Reads pretraining blocks as (tokens, blockLength).
+  public static func readBlocks(_ path: String, tokenizerFingerprint: String) throws -> (
+    tokens: [Int32], blockLength: Int
+  ) {
+    let root = try open(path, kind: "pretraining", tokenizerFingerprint: tokenizerFingerprint)
+    let (tokens, shape) = try root.read("blocks", as: Int32.self)
+    guard shape.count == 2 else { throw DatasetError(path: path, field: "blocks", "must be 2-D, is \(shape)") }
+    return (tokens, shape[1])
+  }
+
+  // MARK: - Internals
+
+  private static func writeAtomically(
+    _ path: String, _ body: (HDF5Group) throws -> Void, header: (HDF5Group) throws -> Void
+  ) throws {
+    let temporary = path + ".tmp"
+    do {
+      let file = try HDF5File.create(temporary)
+      let root = try file.root()
+      try root.setAttribute("format", string: format)
+      try root.setAttribute("format_version", value: version)
+      try header(root)
+      try body(root)
+      try file.flush()
+    }
+    if rename(temporary, path) != 0 {
+      throw DatasetError(path: path, "cannot move the finished cache into place")
+    }
+  }
+
+  private static func open(_ path: String, kind: String, tokenizerFingerprint: String) throws -> HDF5Group {
+    let root = try HDF5File.open(path).root()
+    guard root.hasAttribute("format"), try root.stringAttribute("format") == format else {
+      throw DatasetError(path: path, field: "format", "is not a minillm token cache")
+    }
+    let fileVersion = try root.scalarAttribute("format_version", as: Int64.self)
+    guard fileVersion == version else {
+      throw DatasetError(path: path, field: "format_version", "is \(fileVersion); this build reads version \(version)")
+    }
+    let fileKind = try root.stringAttribute("kind")
+    guard fileKind == kind else {
+      throw DatasetError(path: path, field: "kind", "holds \(fileKind) data, expected \(kind)")
+    }
+    let fingerprint = try root.stringAttribute("tokenizer_fingerprint")
+    guard fingerprint == tokenizerFingerprint else {
+      throw DatasetError(
+        path: path, field: "tokenizer_fingerprint",
+        "was built with tokenizer \(fingerprint), but this run uses tokenizer \(tokenizerFingerprint); run `minillm-dist data prepare` again")
+    }
+    return root
+  }
+
+  private static func writeRagged(_ root: HDF5Group, _ name: String, _ sequences: [[Int32]]) throws {
+    var offsets: [Int64] = [0]
+    var flat: [Int32] = []
+    for sequence in sequences {
+      flat += sequence
+      offsets.append(Int64(flat.count))
+    }
+    try root.write("\(name)_tokens", array: flat, shape: [flat.count], options: HDF5DatasetOptions(deflateLevel: 1))
+    try root.write("\(name)_offsets", array: offsets, shape: [offsets.count])
+  }
+
+  private static func readRagged(_ root: HDF5Group, _ name: String, path: String) throws -> [[Int32]] {
+    let (flat, _) = try root.read("\(name)_tokens", as: Int32.self)
+    let (offsets, _) = try root.read("\(name)_offsets", as: Int64.self)
+    guard offsets.first == 0, offsets.last == Int64(flat.count),
+      zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 })
+    else {
+      throw DatasetError(path: path, field: "\(name)_offsets", "are inconsistent with \(name)_tokens")
+    }
+    return (0..<(offsets.count - 1)).map { Array(flat[Int(offsets[$0])..<Int(offsets[$0 + 1])]) }
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#endif
