@@ -10,7 +10,45 @@ struct DataCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "data",
     abstract: "Prepare training data.",
-    subcommands: [Prepare.self])
+    subcommands: [Prepare.self, Synth.self, Split.self])
+
+  struct Synth: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Generate the synthetic instruction task (JSONL) from a seed, with no input files.",
+      discussion: "Families: arithmetic, reverse, sort, fact lookup (one answer); name an item, list N items, fill a template (many answers, all listed in `references`).")
+
+    @Option(help: "Random seed; the same seed gives the same records.") var seed: UInt64 = 1
+    @Option(help: "Number of records.") var count = 2000
+    @Option(help: "Output JSONL file.") var output: String
+
+    func run() throws {
+      let records = SyntheticTask.generate(count: count, seed: seed)
+      try JSONLWriter.write(records, to: output)
+      print("wrote \(records.count) synthetic records to \(output) (seed \(seed))")
+    }
+  }
+
+  struct Split: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Split a JSONL file into training and validation files by a seeded shuffle.")
+
+    @Argument(help: "Input JSONL.") var input: String
+    @Option(help: "Records in the validation file.") var validationCount = 500
+    @Option(help: "Shuffle seed.") var seed: UInt64 = 1
+    @Option(help: "Training output JSONL.") var train: String
+    @Option(help: "Validation output JSONL.") var validation: String
+
+    func run() throws {
+      let records = try InstructionRecord.readJSONL(input)
+      guard validationCount <= records.count else {
+        throw ValidationError("\(input) has \(records.count) records, fewer than --validation-count \(validationCount)")
+      }
+      let parts = splitTrainValidation(records, validationCount: validationCount, seed: seed)
+      try JSONLWriter.write(parts.train, to: train)
+      try JSONLWriter.write(parts.validation, to: validation)
+      print("\(input): \(parts.train.count) training records → \(train), \(parts.validation.count) validation → \(validation)")
+    }
+  }
 
   struct Prepare: ParsableCommand {
     static let configuration = CommandConfiguration(
