@@ -16,6 +16,7 @@ public enum BPETrainer {
     var specials: [SpecialToken] = []
     for content in specialTokens {
       specials.append(SpecialToken(id: Int32(specials.count), content: content))
+      vocabulary[content] = Int32(specials.count - 1)  // Hugging Face keeps them in the model vocabulary too
     }
     var next = Int32(specials.count)
     for byte in 0..<256 {
