@@ -78,6 +78,7 @@ final class DatasetsTests: XCTestCase {
     let tokenizer = try tokenizer()
     let eos = try XCTUnwrap(tokenizer.specialTokenID("<|endoftext|>"))
     let data = TokenizedInstructions(records: records, tokenizer: tokenizer, eos: eos, maxPromptLength: 256, maxLength: 512)
+    print("dolly_valid: \(records.count) records, \(data.examples.count) kept, \(data.droppedLongPrompts) dropped (prompt > 256 tokens), \(data.truncatedResponses) responses truncated")
     XCTAssertEqual(data.examples.count + data.droppedLongPrompts, 1000)
     XCTAssertGreaterThan(data.droppedLongPrompts, 0)
     for example in data.examples {
