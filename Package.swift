@@ -37,6 +37,7 @@ let package = Package(
     .target(name: "Randomness"),
     .target(name: "Tokenizers"),
     .target(name: "Datasets", dependencies: ["Tokenizers", "Randomness", "HDF5"]),
+    .target(name: "Checkpointing", dependencies: ["HDF5", "Model", "Optim", "Tokenizers", "Datasets", "Collectives"]),
     .target(
       name: "Model", dependencies: ["Kernels", "Randomness", "Collectives"]),
     .target(name: "Optim", dependencies: ["Model", "Kernels"]),
@@ -47,7 +48,7 @@ let package = Package(
       name: "minillm-dist",
       dependencies: [
         "MPI", "Collectives", "HDF5", "Kernels", "SelfTest", "Model", "Optim", "Generation",
-        "Randomness", "Tokenizers", "Datasets",
+        "Randomness", "Tokenizers", "Datasets", "Checkpointing",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -59,6 +60,9 @@ let package = Package(
     .testTarget(name: "OptimTests", dependencies: ["Optim", "Model", "TestSupport"]),
     .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tokenizers"]),
+    .testTarget(
+      name: "CheckpointingTests", dependencies: ["Checkpointing", "Model", "Tokenizers", "TestSupport"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "GenerationTests", dependencies: ["Generation", "Model", "Randomness", "TestSupport"]),
     .target(name: "TestSupport", dependencies: ["Kernels", "Randomness"], path: "Tests/TestSupport"),
   ]
