@@ -37,6 +37,9 @@ let package = Package(
     .target(name: "Randomness"),
     .target(name: "Tokenizers"),
     .target(name: "Datasets", dependencies: ["Tokenizers", "Randomness", "HDF5"]),
+    .target(
+      name: "Training",
+      dependencies: ["Checkpointing", "Collectives", "Datasets", "Kernels", "Model", "Optim", "Randomness", "Tokenizers"]),
     .target(name: "Checkpointing", dependencies: ["HDF5", "Model", "Optim", "Tokenizers", "Datasets", "Collectives"]),
     .target(
       name: "Model", dependencies: ["Kernels", "Randomness", "Collectives"]),
@@ -48,7 +51,7 @@ let package = Package(
       name: "minillm-dist",
       dependencies: [
         "MPI", "Collectives", "HDF5", "Kernels", "SelfTest", "Model", "Optim", "Generation",
-        "Randomness", "Tokenizers", "Datasets", "Checkpointing",
+        "Randomness", "Tokenizers", "Datasets", "Checkpointing", "Training",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

@@ -13,7 +13,7 @@ struct MiniLLMDist: ParsableCommand {
       A plain process (no mpirun) is a world of one rank.
       """,
     version: MiniLLMVersion.string,
-    subcommands: [SelfTestCommand.self, DataCommand.self, TokenizerCommand.self, BenchCommand.self, HDF5SampleCommand.self, DebugCommand.self]
+    subcommands: [SelfTestCommand.self, TrainCommand.self, DataCommand.self, TokenizerCommand.self, InspectCommand.self, ImportHFCommand.self, ExportHFCommand.self, BenchCommand.self, HDF5SampleCommand.self, DebugCommand.self]
   )
 }
 

@@ -1,0 +1,57 @@
+// Everything a checkpoint holds besides the weights: what a resumed run needs to continue
+// exactly where it stopped.
+
+import Datasets
+import Model
+import Optim
+
+/// Per-rank state: the random generator and the data-loader cursor of one rank.
+public struct RankState: Sendable, Equatable {
+  /// `SeededGenerator.stateWords`.
+  public var generator: [UInt64]
+  public var cursor: SamplerCursor
+
+  public init(generator: [UInt64], cursor: SamplerCursor) {
+    self.generator = generator
+    self.cursor = cursor
+  }
+
+  /// Flattened for collectives: 4 generator words, epoch, position.
+  public var packed: [Int64] { generator.map { Int64(bitPattern: $0) } + [Int64(cursor.epoch), Int64(cursor.position)] }
+  public static let packedCount = 6
+  public init(packed: ArraySlice<Int64>) {
+    let values = Array(packed)
+    generator = values[0..<4].map { UInt64(bitPattern: $0) }
+    cursor = SamplerCursor(epoch: Int(values[4]), position: Int(values[5]))
+  }
+}
+
+/// The non-weight contents of a checkpoint.
+public struct TrainingState: Sendable {
+  /// Optimizer steps completed.
+  public var step: Int
+  /// The training stage (for example "sft", "minillm") and method.
+  public var stage: String
+  public var method: String
+  /// The resolved run configuration, as JSON text.
+  public var runConfigJSON: String
+  /// The learning-rate schedule (its position is `step`).
+  public var schedule: LearningRateSchedule
+  /// One entry per rank, in rank order.
+  public var ranks: [RankState]
+  /// Metric name → one value per logged step (for example "train_loss").
+  public var metrics: [String: [Double]]
+
+  public init(
+    step: Int, stage: String, method: String, runConfigJSON: String, schedule: LearningRateSchedule,
+    ranks: [RankState], metrics: [String: [Double]]
+  ) {
+    self.step = step
+    self.stage = stage
+    self.method = method
+    self.runConfigJSON = runConfigJSON
+    self.schedule = schedule
+    self.ranks = ranks
+    self.metrics = metrics
+  }
+}

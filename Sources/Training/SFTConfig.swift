@@ -1,0 +1,74 @@
+// The settings of a supervised fine-tuning run: a typed value, validated once.
+
+import Model
+import Optim
+
+/// An SFT run: data, model shape (for a fresh start), optimization and checkpoint cadences.
+/// Keys on disk are snake_case; the resolved config is stored in every checkpoint.
+public struct SFTConfig: Codable, Sendable {
+  /// Token cache of instruction data (`minillm-dist data prepare --instructions`).
+  public var data: String
+  /// The tokenizer.json the cache was built with.
+  public var tokenizer: String
+  /// Run directory (checkpoints under `checkpoints/`).
+  public var runDirectory: String
+  /// Architecture for a fresh start (ignored on resume: the checkpoint's wins).
+  public var model: GPTConfig
+  /// Sequences per rank per step.
+  public var batchSize: Int
+  /// Optimizer steps in the whole run.
+  public var steps: Int
+  public var schedule: LearningRateSchedule
+  public var optimizer: AdamWConfig
+  /// Global-norm clip (0: off).
+  public var gradientClip: Double
+  /// Base seed: rank r uses seed + r for its generator; the data order uses the seed.
+  public var seed: UInt64
+  /// Write a checkpoint every this many steps (and at the end).
+  public var checkpointEvery: Int
+  /// Checkpoints to keep besides the best.
+  public var keepLast: Int
+
+  enum CodingKeys: String, CodingKey {
+    case data, tokenizer, runDirectory = "run_directory", model, batchSize = "batch_size", steps
+    case schedule, optimizer, gradientClip = "gradient_clip", seed
+    case checkpointEvery = "checkpoint_every", keepLast = "keep_last"
+  }
+
+  public init(
+    data: String, tokenizer: String, runDirectory: String, model: GPTConfig, batchSize: Int,
+    steps: Int, schedule: LearningRateSchedule, optimizer: AdamWConfig = .init(weightDecay: 0.01),
+    gradientClip: Double = 1, seed: UInt64 = 1, checkpointEvery: Int = 100, keepLast: Int = 3
+  ) {
+    self.data = data
+    self.tokenizer = tokenizer
+    self.runDirectory = runDirectory
+    self.model = model
+    self.batchSize = batchSize
+    self.steps = steps
+    self.schedule = schedule
+    self.optimizer = optimizer
+    self.gradientClip = gradientClip
+    self.seed = seed
+    self.checkpointEvery = checkpointEvery
+    self.keepLast = keepLast
+  }
+
+  /// Throws `TrainingError` naming the first invalid field.
+  public func validate() throws {
+    func require(_ ok: Bool, _ field: String, _ message: String) throws {
+      if !ok { throw TrainingError("invalid config: \(field) \(message)") }
+    }
+    try require(batchSize >= 1, "batch_size", "must be ≥ 1, got \(batchSize)")
+    try require(steps >= 1, "steps", "must be ≥ 1, got \(steps)")
+    try require(checkpointEvery >= 1, "checkpoint_every", "must be ≥ 1, got \(checkpointEvery)")
+    try require(schedule.peak > 0, "schedule.lr", "must be > 0, got \(schedule.peak)")
+    try model.validate()
+  }
+}
+
+/// A training run that cannot go on.
+public struct TrainingError: Error, CustomStringConvertible, Sendable {
+  public var description: String
+  public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,140 @@
+// Supervised fine-tuning, data-parallel over a Collective, with exact resume from checkpoints.
+
+import Checkpointing
+import Collectives
+import Datasets
+import Foundation
+import Kernels
+import Model
+import Optim
+import Randomness
+import Tokenizers
+
+/// Runs SFT: each rank reads its share of the data, the loss is the mean over all response
+/// tokens of the global batch, gradients are summed across ranks, rank 0 writes checkpoints.
+/// With the same world size and seed a run is reproducible bit for bit, also across a resume.
+public final class SFTTrainer {
+  public let config: SFTConfig
+  let group: any Collective
+  let model: GPT
+  let optimizer: AdamW
+  let examples: [TokenizedExample]
+  let padToken: Int32
+  let tokenizerJSON: String
+  var sampler: ShardedSampler
+  var generator: SeededGenerator
+  var step: Int
+  var metrics: [String: [Double]]
+  let store: CheckpointStore
+  /// Called on rank 0 after each step with (step, loss, learning rate).
+  public var progress: ((Int, Double, Float) -> Void)?
+
+  /// Starts fresh or resumes. `resume`: nil = fresh (refused if checkpoints exist), "auto" =
+  /// newest valid checkpoint in the run directory (fresh if none), or a checkpoint path.
+  public init(config: SFTConfig, group: any Collective, resume: String?) throws {
+    try config.validate()
+    self.config = config
+    self.group = group
+    let tokenizer = try BPETokenizer.load(contentsOf: config.tokenizer)
+    tokenizerJSON = tokenizer.jsonText()
+    guard let pad = tokenizer.specialTokenID("<|endoftext|>") else {
+      throw TrainingError("\(config.tokenizer) has no <|endoftext|> token")
+    }
+    padToken = pad
+    examples = try TokenCache.readInstructions(config.data, tokenizerFingerprint: tokenizer.fingerprint)
+    guard !examples.isEmpty else { throw TrainingError("\(config.data) holds no examples") }
+    store = try CheckpointStore(runDirectory: config.runDirectory, keepLast: config.keepLast)
+
+    var resumePath: String?
+    switch resume {
+    case nil:
+      if !store.existing().isEmpty {
+        throw TrainingError("\(store.directory) already has checkpoints; pass --resume auto to continue or use a new run directory")
+      }
+    case "auto": resumePath = store.newestValid()
+    case let path?: resumePath = path
+    }
+    if let resumePath {
+      let loaded = try Checkpoint.read(resumePath)
+      guard loaded.state.ranks.count == group.size else {
+        throw TrainingError(
+          "\(resumePath) was written by \(loaded.state.ranks.count) rank(s) but this job has \(group.size); resume with mpirun -n \(loaded.state.ranks.count) (data-loader cursors and generators are per rank and are not re-sharded)")
+      }
+      guard loaded.model.config.vocabSize <= tokenizer.count else {
+        throw TrainingError("\(resumePath): model vocabulary \(loaded.model.config.vocabSize) exceeds tokenizer \(config.tokenizer) (\(tokenizer.count))")
+      }
+      model = loaded.model
+      optimizer = loaded.optimizer
+      step = loaded.state.step
+      metrics = loaded.state.metrics
+      let mine = loaded.state.ranks[group.rank]
+      generator = SeededGenerator(state: mine.generator)
+      sampler = ShardedSampler(count: examples.count, rank: group.rank, worldSize: group.size, seed: config.seed, cursor: mine.cursor)
+      if group.rank == 0 { print("resumed from \(resumePath) at step \(step)") }
+    } else {
+      var modelConfig = config.model
+      modelConfig.vocabSize = tokenizer.count
+      modelConfig.paddedVocabSize = max(modelConfig.paddedVocabSize, (tokenizer.count + 63) / 64 * 64)
+      model = try GPT(config: modelConfig)
+      model.initializeGPT2(seed: config.seed)
+      optimizer = AdamW(layout: model.layout, config: config.optimizer)
+      step = 0
+      metrics = ["train_loss": [], "learning_rate": [], "gradient_norm": []]
+      generator = SeededGenerator(seed: config.seed &+ UInt64(group.rank))
+      sampler = ShardedSampler(count: examples.count, rank: group.rank, worldSize: group.size, seed: config.seed)
+    }
+  }
+
+  /// Trains until `config.steps`, or `stopAfter` more steps (then checkpoints and returns).
+  public func run(stopAfter: Int? = nil) throws {
+    let target = min(config.steps, stopAfter.map { step + $0 } ?? config.steps)
+    let V = model.config.vocabSize
+    let Vp = model.config.paddedVocabSize
+    while step < target {
+      let batch = SequenceBatch(examples: sampler.next(config.batchSize).map { examples[$0] }, pad: padToken)
+      let tokens = TokenBatch(B: batch.B, T: batch.T, tokens: batch.tokens)
+      // The loss is the mean over every response token of the global batch.
+      let localWeight = Double(batch.lossMask.reduce(0, +))
+      let globalWeight = try group.allReduce(localWeight, op: .sum)
+      guard globalWeight > 0 else { throw TrainingError("step \(step): the global batch has no response tokens") }
+      model.zeroGradients()
+      let logits = model.forward(tokens)
+      let loss = crossEntropyForwardBackward(
+        dlogits: model.dlogits, logits: logits, targets: batch.targets, mask: batch.lossMask,
+        gradientScale: Float(1 / globalWeight), N: batch.B * batch.T, V: V, Vp: Vp)
+      model.backward()
+      try allReduceGradients(model.gradients, over: group)
+      let meanLoss = try group.allReduce(loss.lossSum, op: .sum) / globalWeight
+      guard meanLoss.isFinite else { throw TrainingError("step \(step): loss is \(meanLoss)") }
+      let norm = clipGradients(model.gradients, maxNorm: config.gradientClip)
+      let learningRate = config.schedule.learningRate(atStep: step)
+      optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: learningRate)
+      step += 1
+      metrics["train_loss", default: []].append(meanLoss)
+      metrics["learning_rate", default: []].append(Double(learningRate))
+      metrics["gradient_norm", default: []].append(norm)
+      if group.rank == 0 { progress?(step, meanLoss, learningRate) }
+      if step % config.checkpointEvery == 0 || step == target { try saveCheckpoint() }
+    }
+  }
+
+  /// Gathers every rank's generator and cursor; rank 0 writes the checkpoint; all ranks wait.
+  func saveCheckpoint() throws {
+    let mine = RankState(generator: generator.stateWords, cursor: sampler.cursor)
+    let gathered = try group.allGather(mine.packed)
+    if group.rank == 0 {
+      let ranks = (0..<group.size).map { RankState(packed: gathered[($0 * RankState.packedCount)..<(($0 + 1) * RankState.packedCount)]) }
+      var resolved = config
+      resolved.model = model.config
+      let runJSON = String(decoding: try JSONEncoder().encode(resolved), as: UTF8.self)
+      let state = TrainingState(
+        step: step, stage: "sft", method: "sft", runConfigJSON: runJSON, schedule: config.schedule,
+        ranks: ranks, metrics: metrics)
+      let path = store.path(step: step)
+      try Checkpoint.write(to: path, model: model, optimizer: optimizer, state: state, tokenizerJSON: tokenizerJSON)
+      try store.recordMetric(metrics["train_loss"]?.last ?? .infinity, for: path)
+      store.prune()
+    }
+    try group.barrier()
+  }
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Exact resume, under 1 and 2 ranks: a run of N steps in one go; the same run stopped after
+# N/2 steps and resumed; the same run killed with SIGKILL at an arbitrary moment and resumed.
+# The final checkpoints must hold bitwise-identical parameters, AdamW state and loss logs
+# (checked with h5py). A resume with another number of ranks must be refused.
+# Usage: resume.sh PATH/TO/minillm-dist
+set -uo pipefail
+binary=$1
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$root/launch/common.sh"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1"; [ -f "$work/log" ] && tail -n 15 "$work/log" | sed 's/^/     | /'; }
+
+tokenizer="$root/Tests/TokenizersTests/Fixtures/tokenizer.json"
+"$binary" data synth --count 600 --seed 3 --output "$work/synth.jsonl" >/dev/null
+"$binary" data prepare --tokenizer "$tokenizer" --instructions "$work/synth.jsonl" --output "$work/synth.h5" \
+  --max-prompt-length 96 --max-length 128 >/dev/null
+
+steps=24
+train() {  # ranks run_dir extra-args…
+  local ranks=$1 dir=$2
+  shift 2
+  timeout 300 "${MINILLM_MPIRUN[@]}" -n "$ranks" "$binary" train sft --data "$work/synth.h5" --tokenizer "$tokenizer" \
+    --run-dir "$dir" --steps $steps --batch-size 4 --d-model 64 --n-layer 2 --n-head 4 --context-length 128 \
+    --checkpoint-every 4 --warmup 3 --seed 11 "$@"
+}
+final() { echo "$1/checkpoints/$(printf 'step-%08d.h5' $steps)"; }
+compare() { python3 "$root/Tests/python/compare_checkpoints.py" "$@" >"$work/compare.log" 2>&1 || { cat "$work/compare.log" >>"$work/log"; return 1; }; }
+
+for ranks in 1 2; do
+  train "$ranks" "$work/straight-$ranks" >"$work/log" 2>&1 || { fail "$ranks rank(s): straight run"; continue; }
+  compare "$(final "$work/straight-$ranks")" && pass "$ranks rank(s): checkpoint opens in h5py with the expected layout" \
+    || fail "$ranks rank(s): checkpoint layout"
+
+  # Stop after half the steps, then resume.
+  if train "$ranks" "$work/stopped-$ranks" --stop-after $((steps / 2)) >"$work/log" 2>&1 \
+    && train "$ranks" "$work/stopped-$ranks" --resume auto >"$work/log" 2>&1 \
+    && compare "$(final "$work/straight-$ranks")" "$(final "$work/stopped-$ranks")"; then
+    pass "$ranks rank(s): stop at step $((steps / 2)) + resume is bitwise identical to a straight run"
+  else
+    fail "$ranks rank(s): stop + resume"
+  fi
+
+  # SIGKILL once the first checkpoint exists (the job may be anywhere, even mid-write).
+  train "$ranks" "$work/killed-$ranks" >"$work/killed.log" 2>&1 &
+  job=$!
+  for _ in $(seq 600); do
+    [ -f "$work/killed-$ranks/checkpoints/step-00000004.h5" ] && break
+    sleep 0.05
+  done
+  sleep 0.$((RANDOM % 5))
+  pkill -KILL -f "run-dir $work/killed-$ranks" 2>/dev/null
+  kill -KILL $job 2>/dev/null
+  wait $job 2>/dev/null
+  if [ -f "$(final "$work/killed-$ranks")" ]; then
+    echo "     (the run finished before the kill; resuming from its last checkpoint instead)"
+  fi
+  if train "$ranks" "$work/killed-$ranks" --resume auto >"$work/log" 2>&1 \
+    && compare "$(final "$work/straight-$ranks")" "$(final "$work/killed-$ranks")"; then
+    pass "$ranks rank(s): SIGKILL mid-run + resume auto is bitwise identical ($(grep -o 'resumed from .*' "$work/log" | head -n 1 | sed 's|.*/||'))"
+  else
+    fail "$ranks rank(s): SIGKILL + resume"
+  fi
+done
+
+# Another world size is refused with a message naming both sizes.
+if ! train 1 "$work/stopped-2" --resume auto >"$work/log" 2>&1 && grep -q "written by 2 rank(s) but this job has 1" "$work/log"; then
+  pass "resuming a 2-rank checkpoint with 1 rank is refused with a clear message"
+else
+  fail "world-size mismatch"
+fi
+
+echo "resume: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Opens minillm checkpoints with h5py: checks the layout (format, shapes from the stored model
+config) and, given two files, that parameters, AdamW moments and step, and the per-step loss
+log are bitwise identical.
+Usage: compare_checkpoints.py A.h5 [B.h5]
+"""
+import json
+import sys
+
+import h5py
+import numpy as np
+
+TENSORS = ["wte", "wpe", "ln1_w", "ln1_b", "qkv_w", "qkv_b", "attn_proj_w", "attn_proj_b",
+           "ln2_w", "ln2_b", "fc_w", "fc_b", "fc_proj_w", "fc_proj_b", "lnf_w", "lnf_b"]
+
+
+def expected_shapes(config):
+    V, T, C, L = config["padded_vocab_size"], config["context_length"], config["d_model"], config["n_layer"]
+    return {"wte": (V, C), "wpe": (T, C), "ln1_w": (L, C), "ln1_b": (L, C), "qkv_w": (L, 3 * C, C),
+            "qkv_b": (L, 3 * C), "attn_proj_w": (L, C, C), "attn_proj_b": (L, C), "ln2_w": (L, C),
+            "ln2_b": (L, C), "fc_w": (L, 4 * C, C), "fc_b": (L, 4 * C), "fc_proj_w": (L, C, 4 * C),
+            "fc_proj_b": (L, C), "lnf_w": (C,), "lnf_b": (C,)}
+
+
+def check_layout(path):
+    with h5py.File(path, "r") as f:
+        assert f.attrs["format"] == "minillm-checkpoint", f"{path}: format {f.attrs['format']}"
+        config = json.loads(f["config/model"][()])
+        for name, shape in expected_shapes(config).items():
+            for group in ("model", "optimizer/m", "optimizer/v"):
+                dataset = f[f"{group}/{name}"]
+                assert dataset.shape == shape and dataset.dtype == np.float32, f"{path}: {group}/{name} {dataset.shape}"
+        assert np.all(np.isfinite(f["model/wte"][()])), f"{path}: non-finite weights"
+        assert f["metrics/train_loss"].shape[0] == int(f.attrs["step"]), f"{path}: loss log length"
+        return int(f.attrs["step"])
+
+
+def same(a, b):
+    with h5py.File(a, "r") as x, h5py.File(b, "r") as y:
+        for group in ("model", "optimizer/m", "optimizer/v"):
+            for name in TENSORS:
+                if x[f"{group}/{name}"][()].tobytes() != y[f"{group}/{name}"][()].tobytes():
+                    return f"{group}/{name} differs"
+        if int(x["optimizer"].attrs["step"]) != int(y["optimizer"].attrs["step"]):
+            return "optimizer step differs"
+        for name in x["metrics"]:
+            if x[f"metrics/{name}"][()].tobytes() != y[f"metrics/{name}"][()].tobytes():
+                return f"metrics/{name} differs"
+    return None
+
+
+def main():
+    steps = [check_layout(path) for path in sys.argv[1:]]
+    if len(sys.argv) == 3:
+        problem = same(sys.argv[1], sys.argv[2])
+        if problem:
+            print(f"DIFFERENT: {problem}")
+            return 1
+        print(f"identical at step {steps[0]}: parameters, AdamW state and loss log")
+    else:
+        print(f"layout ok at step {steps[0]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
