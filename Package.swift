@@ -64,7 +64,8 @@ let package = Package(
     .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tokenizers"]),
     .testTarget(
-      name: "CheckpointingTests", dependencies: ["Checkpointing", "Model", "Tokenizers", "TestSupport"],
+      name: "CheckpointingTests",
+      dependencies: ["Checkpointing", "Model", "Optim", "Datasets", "HDF5", "Tokenizers", "TestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "GenerationTests", dependencies: ["Generation", "Model", "Randomness", "TestSupport"]),
     .target(name: "TestSupport", dependencies: ["Kernels", "Randomness"], path: "Tests/TestSupport"),

@@ -54,6 +54,11 @@ public final class HDF5Group: HDF5Object {
     return !prefix.isEmpty
   }
 
+  /// Removes the link `child` (a dataset or group) from this group.
+  public func remove(_ child: String) throws {
+    _ = try checked(H5Ldelete(id, child, chdf5_p_default()), "H5Ldelete", path: path, object: childName(child))
+  }
+
   /// Creates a child group.
   public func createGroup(_ child: String) throws -> HDF5Group {
     let newID = try checked(
