@@ -14,8 +14,9 @@ public final class GPT {
   public let layout: ParameterLayout
   /// Weights, one flat buffer with named views.
   public let parameters: ParameterArena
-  /// Gradients, same layout; `backward()` accumulates, `zeroGradients()` clears.
-  public let gradients: ParameterArena
+  /// Gradients, same layout; `backward()` accumulates, `zeroGradients()` clears. Allocated on
+  /// first use (inference and checkpoint reads never touch them).
+  public private(set) lazy var gradients = ParameterArena(layout: layout)
   private var buffers: ActivationBuffers?
 
   /// A model with all-zero parameters; call `initializeGPT2(seed:)` or load weights.
@@ -25,7 +26,6 @@ public final class GPT {
     self.config = config
     layout = ParameterLayout(config: config)
     parameters = ParameterArena(layout: layout)
-    gradients = ParameterArena(layout: layout)
   }
 
   /// GPT-2 initialization: weights normal(0, initStd), residual projections scaled by
