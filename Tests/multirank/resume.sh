@@ -33,7 +33,8 @@ compare() { python3 "$root/Tests/python/compare_checkpoints.py" "$@" >"$work/com
 
 for ranks in 1 2; do
   train "$ranks" "$work/straight-$ranks" >"$work/log" 2>&1 || { fail "$ranks rank(s): straight run"; continue; }
-  compare "$(final "$work/straight-$ranks")" && pass "$ranks rank(s): checkpoint opens in h5py with the expected layout" \
+  compare --inspect "$binary" "$(final "$work/straight-$ranks")" \
+    && pass "$ranks rank(s): checkpoint opens in h5py: layout, and tensor norms equal to what inspect prints" \
     || fail "$ranks rank(s): checkpoint layout"
 
   # Stop after half the steps, then resume.

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Opens minillm checkpoints with h5py: checks the layout (format, shapes from the stored model
 config) and, given two files, that parameters, AdamW moments and step, and the per-step loss
-log are bitwise identical.
-Usage: compare_checkpoints.py A.h5 [B.h5]
+log are bitwise identical. With --inspect BINARY, also checks that the tensor norms h5py
+computes match the ones `minillm-dist inspect` prints for the first file.
+Usage: compare_checkpoints.py [--inspect BINARY] A.h5 [B.h5]
 """
 import json
 import sys
@@ -49,10 +50,31 @@ def same(a, b):
     return None
 
 
+def check_inspect(binary, path):
+    import subprocess
+    output = subprocess.run([binary, "inspect", path], check=True, capture_output=True, text=True).stdout
+    printed = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[0] in TENSORS and "norm" in parts:
+            printed[parts[0]] = float(parts[parts.index("norm") + 1])
+    with h5py.File(path, "r") as f:
+        for name in TENSORS:
+            norm = float(np.sqrt(np.sum(f[f"model/{name}"][()].astype(np.float64) ** 2)))
+            assert name in printed, f"inspect does not list {name}"
+            assert abs(norm - printed[name]) <= 1e-5 * max(1.0, norm), f"{name}: h5py norm {norm}, inspect {printed[name]}"
+
+
 def main():
-    steps = [check_layout(path) for path in sys.argv[1:]]
-    if len(sys.argv) == 3:
-        problem = same(sys.argv[1], sys.argv[2])
+    args = sys.argv[1:]
+    binary = None
+    if args and args[0] == "--inspect":
+        binary, args = args[1], args[2:]
+    steps = [check_layout(path) for path in args]
+    if binary:
+        check_inspect(binary, args[0])
+    if len(args) == 2:
+        problem = same(args[0], args[1])
         if problem:
             print(f"DIFFERENT: {problem}")
             return 1
