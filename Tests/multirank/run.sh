@@ -24,6 +24,16 @@ for ranks in 1 2 4; do
   fi
 done
 
+for shards in 2 4; do
+  label="tensor-parallel teacher, groups of $shards ranks (of 4), ragged batch and KV cache"
+  if timeout 300 "${MINILLM_MPIRUN[@]}" -n 4 "$binary" debug sharded-teacher --shards "$shards" >"$log" 2>&1 \
+    && grep -qE "^sharded-teacher: 2 passed, 0 failed" "$log"; then
+    pass "$label"
+  else
+    fail "$label"
+  fi
+done
+
 # Expects a job to fail fast (non-zero, not the timeout's 124) with `pattern` in its output.
 expect_failure() {
   local label=$1 pattern=$2

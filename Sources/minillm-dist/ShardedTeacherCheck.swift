@@ -1,0 +1,93 @@
+// `minillm-dist debug sharded-teacher --shards S`: checks, across all ranks, that a teacher
+// split over groups of S ranks gives the unsharded model's log-probabilities, for a ragged
+// batch from scratch and through KV-cache decoding.
+
+import ArgumentParser
+import Collectives
+import Kernels
+import MPI
+import Model
+import SelfTest
+
+struct ShardedTeacherCheck: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "sharded-teacher",
+    abstract: "Compare a tensor-parallel teacher (groups of --shards ranks) with the full model.")
+
+  @Option(help: "Ranks per teacher group (must divide the world size).") var shards = 2
+
+  func run() throws {
+    try MPIJob.run { world in
+      guard world.size % shards == 0 else {
+        throw ValidationError("--shards \(shards) must divide the world size \(world.size)")
+      }
+      let group = try world.splitCommunicator(color: world.rank / shards, key: world.rank)
+      let config = GPTConfig(vocabSize: 100, contextLength: 32, dModel: 32, nLayer: 2, nHead: 4, initStd: 0.1)
+      let full = try GPT(config: config)
+      full.initializeGPT2(seed: 5)
+      for tensor in ParameterTensor.allCases where !tensor.decays {  // non-trivial norms and biases
+        let buffer = full.parameters.buffer(tensor)
+        for i in buffer.indices { buffer[i] += Float((i * 7) % 11) * 0.01 - 0.05 }
+      }
+      let teacher = try ShardedGPT(full: full, group: group)
+      let B = 3
+      let T = 10
+      let keyStart: [Int32] = [0, 3, 6]
+      let color = world.rank / shards
+      var tokens = (0..<(B * T)).map { Int32(($0 * 13 + 7 * color + 1) % config.vocabSize) }
+      for b in 0..<B { for t in 0..<Int(keyStart[b]) { tokens[b * T + t] = 0 } }
+
+      // Reference log-probabilities from the unsharded model.
+      let V = config.vocabSize
+      let Vp = config.paddedVocabSize
+      let logits = full.forward(TokenBatch(B: B, T: T, tokens: tokens, keyStart: keyStart))
+      var reference = [Float](repeating: 0, count: B * T * V)
+      for n in 0..<(B * T) {
+        let lse = logSumExp(logits + n * Vp, V: V)
+        for v in 0..<V { reference[n * V + v] = logits[n * Vp + v] - lse }
+      }
+      func compareRows(_ actual: [Float], rows: [(b: Int, t: Int)], actualRow: (Int) -> Int) -> String? {
+        var worst: Float = 0
+        var largest: Float = 0
+        for (index, row) in rows.enumerated() where row.t >= Int(keyStart[row.b]) {
+          for v in 0..<V {
+            let expected = reference[(row.b * T + row.t) * V + v]
+            worst = max(worst, abs(actual[actualRow(index) * V + v] - expected))
+            largest = max(largest, abs(expected))
+          }
+        }
+        return worst <= 1e-5 * largest ? nil : "max abs diff \(worst) vs max |log p| \(largest)"
+      }
+
+      let runner = CheckRunner(group: world)
+      runner.check("teacher in groups of \(shards): full forward over a ragged batch matches the unsharded model") {
+        let local = try teacher.forward(tokens: tokens, B: B, T: T, keyStart: keyStart, cache: nil)
+        let logProbs = try teacher.fullLogProbabilities(localLogits: local, rows: B * T)
+        let rows = (0..<(B * T)).map { (b: $0 / T, t: $0 % T) }
+        return compareRows(logProbs, rows: rows, actualRow: { $0 })
+      }
+      runner.check("teacher in groups of \(shards): KV-cache prefill + steps match the unsharded model") {
+        let cache = teacher.makeCache(B: B, capacity: T)
+        let P = 4
+        let prompt = (0..<B).flatMap { b in tokens[(b * T)..<(b * T + P)] }
+        var local = try teacher.forward(tokens: prompt, B: B, T: P, keyStart: keyStart, cache: cache)
+        var logProbs = try teacher.fullLogProbabilities(localLogits: local, rows: B * P)
+        if let problem = compareRows(logProbs, rows: (0..<(B * P)).map { (b: $0 / P, t: $0 % P) }, actualRow: { $0 }) {
+          return "prefill: \(problem)"
+        }
+        for t in P..<T {
+          local = try teacher.forward(tokens: (0..<B).map { tokens[$0 * T + t] }, B: B, T: 1, keyStart: keyStart, cache: cache)
+          logProbs = try teacher.fullLogProbabilities(localLogits: local, rows: B)
+          if let problem = compareRows(logProbs, rows: (0..<B).map { (b: $0, t: t) }, actualRow: { $0 }) {
+            return "step \(t): \(problem)"
+          }
+        }
+        return nil
+      }
+      if world.rank == 0 {
+        print("sharded-teacher: \(runner.passedCount) passed, \(runner.failedCount) failed")
+      }
+      return runner.failedCount == 0 ? 0 : 1
+    }
+  }
+}
