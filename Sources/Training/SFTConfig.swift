@@ -28,11 +28,15 @@ public struct SFTConfig: Codable, Sendable {
   public var checkpointEvery: Int
   /// Checkpoints to keep besides the best.
   public var keepLast: Int
+  /// Compare a parameter checksum across ranks every this many steps (0: never); a difference
+  /// aborts the job.
+  public var replicaCheckEvery: Int = 50
 
   enum CodingKeys: String, CodingKey {
     case data, tokenizer, runDirectory = "run_directory", model, batchSize = "batch_size", steps
     case schedule, optimizer, gradientClip = "gradient_clip", seed
     case checkpointEvery = "checkpoint_every", keepLast = "keep_last"
+    case replicaCheckEvery = "replica_check_every"
   }
 
   public init(

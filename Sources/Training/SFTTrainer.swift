@@ -28,6 +28,9 @@ public final class SFTTrainer {
   let store: CheckpointStore
   /// Called on rank 0 after each step with (step, loss, learning rate).
   public var progress: ((Int, Double, Float) -> Void)?
+  /// Test hook: at this (rank, step), nudge one parameter on that rank only, so the replica
+  /// check must catch it.
+  public var debugPerturbation: (rank: Int, step: Int)?
 
   /// Starts fresh or resumes. `resume`: nil = fresh (refused if checkpoints exist), "auto" =
   /// newest valid checkpoint in the run directory (fresh if none), or a checkpoint path.
@@ -82,6 +85,7 @@ public final class SFTTrainer {
       metrics = ["train_loss": [], "learning_rate": [], "gradient_norm": []]
       generator = SeededGenerator(seed: config.seed &+ UInt64(group.rank))
       sampler = ShardedSampler(count: examples.count, rank: group.rank, worldSize: group.size, seed: config.seed)
+      try broadcastParameters(model.parameters, over: group)
     }
   }
 
@@ -113,6 +117,12 @@ public final class SFTTrainer {
       metrics["train_loss", default: []].append(meanLoss)
       metrics["learning_rate", default: []].append(Double(learningRate))
       metrics["gradient_norm", default: []].append(norm)
+      if let perturbation = debugPerturbation, perturbation.rank == group.rank, perturbation.step == step {
+        model.parameters.storage[0] += 1e-3
+      }
+      if config.replicaCheckEvery > 0 && step % config.replicaCheckEvery == 0 {
+        try requireIdenticalReplicas(model.parameters, over: group, step: step)
+      }
       if group.rank == 0 { progress?(step, meanLoss, learningRate) }
       if step % config.checkpointEvery == 0 || step == target { try saveCheckpoint() }
     }

@@ -43,6 +43,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "auto, or a checkpoint path.") var resume: String?
     @Option(help: "Stop after this many steps in this invocation (checkpoints first).") var stopAfter: Int?
     @Option(help: "Threads per rank for our kernels and OpenBLAS.") var threads = 1
+    @Option(help: "Compare parameter checksums across ranks every N steps (0: never).") var replicaCheckEvery = 50
+    @Option(help: .hidden) var debugPerturbRank: Int?
+    @Option(help: .hidden) var debugPerturbStep = 2
 
     func validate() throws {
       if schedule != "constant" && schedule != "cosine" {
@@ -62,7 +65,10 @@ struct TrainCommand: ParsableCommand {
             : .cosine(lr, warmupSteps: warmup, totalSteps: steps, floor: minLr),
           optimizer: AdamWConfig(weightDecay: weightDecay), seed: seed,
           checkpointEvery: checkpointEvery, keepLast: keepLast)
-        let trainer = try SFTTrainer(config: config, group: world, resume: resume)
+        var resolved = config
+        resolved.replicaCheckEvery = replicaCheckEvery
+        let trainer = try SFTTrainer(config: resolved, group: world, resume: resume)
+        if let debugPerturbRank { trainer.debugPerturbation = (debugPerturbRank, debugPerturbStep) }
         let start = Date()
         trainer.progress = { step, loss, learningRate in
           let elapsed = Date().timeIntervalSince(start)
