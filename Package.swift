@@ -45,7 +45,7 @@ let package = Package(
       name: "Model", dependencies: ["Kernels", "Randomness", "Collectives"]),
     .target(name: "Optim", dependencies: ["Model", "Kernels"]),
     .target(
-      name: "Generation", dependencies: ["Model", "Kernels", "Randomness"]),
+      name: "Generation", dependencies: ["Model", "Kernels", "Randomness", "Collectives"]),
     .target(name: "SelfTest", dependencies: ["Collectives", "HDF5", "Kernels"]),
     .executableTarget(
       name: "minillm-dist",

@@ -51,7 +51,8 @@ public final class Generator {
     guard !prompts.isEmpty, prompts.count <= B else {
       throw SamplingConfigError(field: "prompts", message: "need 1…\(B) prompts, got \(prompts.count)")
     }
-    let P = prompts.map(\.count).max()!
+    let observer = hook as? DecodingObserver
+    let P = try observer?.alignedPromptLength(local: prompts.map(\.count).max()!) ?? prompts.map(\.count).max()!
     guard prompts.allSatisfy({ !$0.isEmpty }) else {
       throw SamplingConfigError(field: "prompts", message: "every prompt needs at least one token")
     }
@@ -83,6 +84,7 @@ public final class Generator {
     probabilities.initialize(repeating: 0, count: B * Vp)
 
     let prefillLogits = decoder.prefill(tokens: flat, promptLength: P, keyStart: keyStart)
+    try observer?.begin(promptTokens: flat, promptLength: P, keyStart: keyStart)
     // Next-token logits for each sequence, row stride Vp.
     let rows = UnsafeMutablePointer<Float>.allocate(capacity: B * Vp)
     defer { rows.deallocate() }
@@ -110,7 +112,9 @@ public final class Generator {
           output.endedWithEOS[b] = true
         }
       }
-      if !active.contains(true) || step == newTokens - 1 { break }
+      try observer?.didDraw(tokens: next, active: active)
+      let keepGoing = try observer?.continueDecoding(anyActive: active.contains(true)) ?? active.contains(true)
+      if !keepGoing || step == newTokens - 1 { break }
       let logits = decoder.step(tokens: next)
       rows.update(from: logits, count: B * Vp)
     }

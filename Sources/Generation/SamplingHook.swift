@@ -11,3 +11,15 @@ public protocol SamplingHook: AnyObject {
     step: Int, studentLogits: UnsafePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
     active: [Bool], rowStride: Int)
 }
+
+/// Lifecycle calls a hook may use to follow the decoding (defaults do nothing).
+public protocol DecodingObserver: SamplingHook {
+  /// The prompt length to pad to (members of a teacher group must agree); default: `local`.
+  func alignedPromptLength(local: Int) throws -> Int
+  /// Called once with the left-padded prompts (B, P) before the first step.
+  func begin(promptTokens: [Int32], promptLength: Int, keyStart: [Int32]) throws
+  /// Called after each draw with the token of every row (the pad token for finished rows).
+  func didDraw(tokens: [Int32], active: [Bool]) throws
+  /// Whether to keep decoding; members of a teacher group continue until all are done.
+  func continueDecoding(anyActive: Bool) throws -> Bool
+}

@@ -34,6 +34,17 @@ for shards in 2 4; do
   fi
 done
 
+for layout in "2 2" "4 2" "4 4"; do
+  set -- $layout
+  label="teacher-mixed sampling, $1 ranks in teacher groups of $2: log p, log q, log p̃ of every token"
+  if timeout 300 "${MINILLM_MPIRUN[@]}" -n "$1" "$binary" debug teacher-mixing --shards "$2" >"$log" 2>&1 \
+    && grep -qE "^teacher-mixing: 2 passed, 0 failed" "$log"; then
+    pass "$label"
+  else
+    fail "$label"
+  fi
+done
+
 # Expects a job to fail fast (non-zero, not the timeout's 124) with `pattern` in its output.
 expect_failure() {
   local label=$1 pattern=$2

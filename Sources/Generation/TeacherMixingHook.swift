@@ -1,0 +1,66 @@
+// Teacher-mixed sampling (MiniLLM): draw each token from α·p_teacher + (1−α)·q_student, with
+// the teacher sharded over a group of ranks that decode their own batches in lockstep.
+
+import Collectives
+import Model
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Replaces the student's sampling distribution q by α·p + (1−α)·q, p from a sharded teacher,
+/// and records log p(y_t) of every drawn token (the reward needs it). All members of the
+/// teacher group must generate together with the same settings.
+public final class TeacherMixingHook: DecodingObserver {
+  public let teacher: ShardedTeacherDecoder
+  /// Teacher weight α ∈ [0, 1] (MiniLLM default 0.2).
+  public let alpha: Float
+  /// log p_teacher(y_t) of each drawn token, per row.
+  public private(set) var teacherLogProbs: [[Float]]
+  private var current: [Float] = []  // (B, V) teacher log-probs for the next draw
+  private var activeAtDraw: [Bool] = []
+  private let V: Int
+
+  public init(teacher: ShardedTeacherDecoder, alpha: Float) {
+    precondition(alpha >= 0 && alpha <= 1, "alpha must be in [0, 1]")
+    self.teacher = teacher
+    self.alpha = alpha
+    V = teacher.teacher.config.vocabSize
+    teacherLogProbs = Array(repeating: [], count: teacher.B)
+  }
+
+  public func alignedPromptLength(local: Int) throws -> Int {
+    try teacher.teacher.group.allReduce(Int64(local), op: .max).asInt
+  }
+
+  public func begin(promptTokens: [Int32], promptLength: Int, keyStart: [Int32]) throws {
+    teacherLogProbs = Array(repeating: [], count: teacher.B)
+    current = try teacher.prefill(tokens: promptTokens, promptLength: promptLength, keyStart: keyStart)
+  }
+
+  public func beforeDraw(
+    step: Int, studentLogits: UnsafePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
+    active: [Bool], rowStride: Int
+  ) {
+    activeAtDraw = active
+    for b in active.indices where active[b] {
+      let row = probabilities + b * rowStride
+      for i in 0..<V { row[i] = alpha * expf(current[b * V + i]) + (1 - alpha) * row[i] }
+    }
+  }
+
+  public func didDraw(tokens: [Int32], active: [Bool]) throws {
+    for b in activeAtDraw.indices where activeAtDraw[b] {
+      teacherLogProbs[b].append(current[b * V + Int(tokens[b])])
+    }
+    current = try teacher.step(tokens: tokens)
+  }
+
+  public func continueDecoding(anyActive: Bool) throws -> Bool {
+    try teacher.teacher.group.allReduce(Int32(anyActive ? 1 : 0), op: .max) == 1
+  }
+}
+
+extension Int64 {
+  fileprivate var asInt: Int { Int(self) }
+}

@@ -1,0 +1,76 @@
+// Incremental teacher scoring inside a teacher group: every member decodes its own batch; at
+// each step the group runs the union of the members' sequences through the sharded teacher
+// (each shard with its own KV cache) and returns each member the distributions of its rows.
+
+import Collectives
+
+/// Teacher next-token log-probabilities for this rank's sequences, computed by the group's
+/// sharded teacher. All members call `prefill` and `step` in lockstep with equal shapes.
+public final class ShardedTeacherDecoder {
+  public let teacher: ShardedGPT
+  /// Sequences per member.
+  public let B: Int
+  let cache: KVCache
+  var keyStart: [Int32] = []
+
+  public init(teacher: ShardedGPT, batchSize: Int, capacity: Int) {
+    self.teacher = teacher
+    B = batchSize
+    cache = teacher.makeCache(B: batchSize * teacher.shards, capacity: capacity)
+  }
+
+  /// Runs this member's prompts (B, P, left-padded by keyStart) with the other members'.
+  /// - Returns: log p of the next token after each prompt, (B, V) for this member's rows.
+  public func prefill(tokens: [Int32], promptLength P: Int, keyStart: [Int32]) throws -> [Float] {
+    precondition(tokens.count == B * P && keyStart.count == B, "teacher prefill: wrong batch shape")
+    cache.length = 0
+    let unionTokens = try teacher.group.allGather(tokens)
+    self.keyStart = try teacher.group.allGather(keyStart)
+    let local = try teacher.forward(tokens: unionTokens, B: B * teacher.shards, T: P, keyStart: self.keyStart, cache: cache)
+    return try ownRows(local, T: P)
+  }
+
+  /// Feeds one token per sequence of this member; returns log p of the next token, (B, V).
+  public func step(tokens: [Int32]) throws -> [Float] {
+    precondition(tokens.count == B, "teacher step: need one token per sequence")
+    let unionTokens = try teacher.group.allGather(tokens)
+    let local = try teacher.forward(tokens: unionTokens, B: B * teacher.shards, T: 1, keyStart: keyStart, cache: cache)
+    return try ownRows(local, T: 1)
+  }
+
+  /// Log-softmax statistics are reduced over the group; then each member gathers, from every
+  /// shard, the columns of its own rows' last positions (nothing else travels).
+  func ownRows(_ local: [Float], T: Int) throws -> [Float] {
+    let S = teacher.shards
+    let rows = teacher.vocabularyRows
+    let V = teacher.config.vocabSize
+    // The last position of each union sequence.
+    var last = [Float](repeating: 0, count: S * B * rows)
+    for row in 0..<(S * B) {
+      for i in 0..<rows { last[row * rows + i] = local[(row * T + T - 1) * rows + i] }
+    }
+    let lse = try teacher.logSumExp(localLogits: last, rows: S * B)
+    var mine: [Float] = []
+    for owner in 0..<S {
+      let slice = Array(last[(owner * B * rows)..<((owner + 1) * B * rows)])
+      var gathered = [Float](repeating: 0, count: teacher.group.rank == owner ? S * B * rows : 0)
+      try slice.withUnsafeBufferPointer { input in
+        try gathered.withUnsafeMutableBufferPointer { output in
+          try teacher.group.gather(input, into: output, root: owner)
+        }
+      }
+      if teacher.group.rank == owner { mine = gathered }
+    }
+    let me = teacher.group.rank
+    var logProbs = [Float](repeating: 0, count: B * V)
+    for shard in 0..<S {
+      for b in 0..<B {
+        for i in 0..<rows {
+          let column = shard * rows + i
+          if column < V { logProbs[b * V + column] = mine[(shard * B + b) * rows + i] - lse[me * B + b] }
+        }
+      }
+    }
+    return logProbs
+  }
+}
