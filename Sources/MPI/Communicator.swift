@@ -241,6 +241,19 @@ public final class Communicator: Collective {
     return try Communicator(handle: newHandle, owned: true)
   }
 
+  /// The ranks of this communicator that share this node (MPI_COMM_TYPE_SHARED).
+  public func splitByNode() throws -> Communicator {
+    var newHandle: MPI_Comm? = cmpi_comm_null()
+    try MPICall.check(
+      MPI_Comm_split_type(handle, cmpi_comm_type_shared(), Int32(rank), cmpi_info_null(), &newHandle),
+      "MPI_Comm_split_type")
+    guard let newHandle else {
+      throw MPICall.invalid("MPI_Comm_split_type", errorClass: cmpi_err_arg(), "returned no communicator")
+    }
+    try MPICall.check(MPI_Comm_set_errhandler(newHandle, cmpi_errors_return()), "MPI_Comm_set_errhandler")
+    return try Communicator(handle: newHandle, owned: true)
+  }
+
   public func abort(code: Int32, message: String) -> Never {
     StandardError.writeLine(
       "minillm-dist: rank \(MPICall.worldRank) aborting the job (code \(code)): \(message)")

@@ -8,8 +8,17 @@ import Kernels
 import MPI
 
 enum MPIJob {
-  /// Starts MPI, sets one OpenBLAS thread per rank unless OPENBLAS_NUM_THREADS says otherwise,
-  /// runs `body`, and finalizes. An error thrown on a rank aborts the whole job with status 1
+  /// OPENBLAS_NUM_THREADS when set; otherwise the node's cores shared evenly by its ranks.
+  static func threadsPerRank(_ world: Communicator) -> Int {
+    if let text = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"], let value = Int(text), value >= 1 {
+      return value
+    }
+    let ranksOnNode = (try? world.splitByNode().size) ?? 1
+    return max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, ranksOnNode))
+  }
+
+  /// Starts MPI, sets the threads per rank (OPENBLAS_NUM_THREADS if set, else this node's cores
+  /// divided by the ranks on this node), runs `body`, and finalizes. An error thrown on a rank aborts the whole job with status 1
   /// after printing "rank R: error". `body` returns the process exit status (0 = success).
   static func run(_ body: (Communicator) throws -> Int32) throws {
     let world: Communicator
@@ -19,9 +28,7 @@ enum MPIJob {
       StandardError.writeLine("minillm-dist: cannot start MPI: \(error)")
       throw ExitCode(2)
     }
-    if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil {
-      BLAS.threadCount = 1
-    }
+    KernelThreads.setAll(threadsPerRank(world))
     let status: Int32
     do {
       status = try body(world)

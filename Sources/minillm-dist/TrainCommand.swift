@@ -42,7 +42,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Checkpoints kept besides the best.") var keepLast = 3
     @Option(help: "auto, or a checkpoint path.") var resume: String?
     @Option(help: "Stop after this many steps in this invocation (checkpoints first).") var stopAfter: Int?
-    @Option(help: "Threads per rank for our kernels and OpenBLAS.") var threads = 1
+    @Option(help: "Threads per rank (default: OPENBLAS_NUM_THREADS, else the node's cores / ranks on the node).") var threads: Int?
     @Option(help: "Compare parameter checksums across ranks every N steps (0: never).") var replicaCheckEvery = 50
     @Option(help: .hidden) var debugPerturbRank: Int?
     @Option(help: .hidden) var debugPerturbStep = 2
@@ -55,7 +55,8 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
       try MPIJob.run { world in
-        KernelThreads.setAll(threads)
+        if let threads { KernelThreads.setAll(threads) }
+        if world.rank == 0 { print("\(world.size) rank(s), \(KernelThreads.count) thread(s) per rank, OpenBLAS core \(BLAS.coreName)") }
         let config = SFTConfig(
           data: data, tokenizer: tokenizer, runDirectory: runDir,
           model: GPTConfig(vocabSize: 2, contextLength: contextLength, dModel: dModel, nLayer: nLayer, nHead: nHead),
