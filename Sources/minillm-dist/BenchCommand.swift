@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Micro-benchmarks.",
-    subcommands: [AllReduce.self, BenchTrain.self, BenchSample.self, BenchTokenize.self, BenchCheckpoint.self])
+    subcommands: [AllReduce.self, BenchTrain.self, BenchSample.self, BenchTokenize.self, BenchCheckpoint.self, BenchScaling.self])
 
   struct AllReduce: ParsableCommand {
     static let configuration = CommandConfiguration(
