@@ -173,7 +173,10 @@ public final class GPT {
   }
 
   /// Backpropagates `dlogits` through the last forward pass, accumulating into `gradients`.
-  public func backward() {
+  /// - Parameter layerGradientsReady: called with l as soon as layer l's gradients are final
+  ///   (layers L−1 down to 0), then with nil once the embeddings' and final norm's are; data
+  ///   parallelism starts all-reducing them while the backward goes on.
+  public func backward(layerGradientsReady: ((Int?) -> Void)? = nil) {
     guard let acts = buffers else { preconditionFailure("backward before forward") }
     let B = acts.B
     let T = acts.T
@@ -252,10 +255,12 @@ public final class GPT {
         dbias: g.pointer(.ln1Bias, layer: l), dout: dnorm, inp: input,
         weight: p.pointer(.ln1Weight, layer: l), mean: acts.ln1Mean.pointer + l * N,
         rstd: acts.ln1Rstd.pointer + l * N, scratch: acts.normScratch.pointer, N: N, C: C)
+      layerGradientsReady?(l)
     }
     // in the forward pass this was: encoded = wte[tokens] + wpe[positions]
     encoderBackward(
       dwte: g.pointer(.tokenEmbedding), dwpe: g.pointer(.positionEmbedding), dout: dresidual,
       tokens: acts.tokens.pointer, positions: acts.positions.pointer, N: N, C: C)
+    layerGradientsReady?(nil)
   }
 }

@@ -49,6 +49,14 @@ public enum ParameterTensor: String, CaseIterable, Sendable {
     }
   }
 
+  /// True for tensors stacked over layers (leading dimension L).
+  public var isPerLayer: Bool {
+    switch self {
+    case .tokenEmbedding, .positionEmbedding, .finalNormWeight, .finalNormBias: return false
+    default: return true
+    }
+  }
+
   /// True for the projections that write into the residual stream (GPT-2 scales their init).
   public var isResidualProjection: Bool {
     self == .attentionProjectionWeight || self == .fcProjectionWeight

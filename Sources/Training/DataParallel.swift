@@ -8,7 +8,7 @@ import Model
 let gradientBucketFloats = 1 << 20
 
 /// Sums the gradient arena across ranks, in place, bucket by bucket.
-func allReduceGradients(_ gradients: ParameterArena, over group: any Collective) throws {
+public func allReduceGradients(_ gradients: ParameterArena, over group: any Collective) throws {
   guard group.size > 1 else { return }
   let storage = gradients.storage
   var start = 0
@@ -50,5 +50,45 @@ func requireIdenticalReplicas(_ parameters: ParameterArena, over group: any Coll
   if highest != lowest {
     throw TrainingError(
       "replica divergence at step \(step): parameter checksums differ across ranks (this rank \(local[0]), min \(lowest[0]), max \(highest[0])); gradients or updates were not applied identically")
+  }
+}
+
+/// Sums gradients across ranks while the backward runs: each layer's gradient slices start a
+/// non-blocking in-place all-reduce as soon as the layer is done (outstanding ones are polled
+/// then, since Open MPI progresses them only inside MPI calls); `finish()` adds the embeddings
+/// and final norm and waits for everything.
+public final class OverlappedGradientReduction {
+  let gradients: ParameterArena
+  let group: any Collective
+  private var requests: [any CollectiveRequest] = []
+
+  public init(gradients: ParameterArena, group: any Collective) {
+    self.gradients = gradients
+    self.group = group
+  }
+
+  static let layerTensors = ParameterTensor.allCases.filter(\.isPerLayer)
+  static let globalTensors = ParameterTensor.allCases.filter { !$0.isPerLayer }
+
+  /// Called by the backward with a finished layer (or nil for the rest).
+  public func ready(_ layer: Int?) throws {
+    for index in requests.indices.reversed() where try requests[index].test() { requests.remove(at: index) }
+    let layout = gradients.layout
+    if let layer {
+      for tensor in Self.layerTensors {
+        let slice = UnsafeMutableBufferPointer(start: gradients.pointer(tensor, layer: layer), count: layout.perLayerCount(tensor))
+        requests.append(try group.startAllReduce(slice, op: .sum))
+      }
+    } else {
+      for tensor in Self.globalTensors {
+        requests.append(try group.startAllReduce(gradients.buffer(tensor), op: .sum))
+      }
+    }
+  }
+
+  /// Waits until every started all-reduce has completed.
+  public func finish() throws {
+    for request in requests { try request.wait() }
+    requests.removeAll()
   }
 }

@@ -31,12 +31,16 @@ public struct SFTConfig: Codable, Sendable {
   /// Compare a parameter checksum across ranks every this many steps (0: never); a difference
   /// aborts the job.
   public var replicaCheckEvery: Int = 50
+  /// Start each layer's gradient all-reduce during the backward (non-blocking) instead of one
+  /// bucketed all-reduce after it.
+  public var overlapGradientReduction: Bool = false
 
   enum CodingKeys: String, CodingKey {
     case data, tokenizer, runDirectory = "run_directory", model, batchSize = "batch_size", steps
     case schedule, optimizer, gradientClip = "gradient_clip", seed
     case checkpointEvery = "checkpoint_every", keepLast = "keep_last"
     case replicaCheckEvery = "replica_check_every"
+    case overlapGradientReduction = "overlap_gradient_reduction"
   }
 
   public init(

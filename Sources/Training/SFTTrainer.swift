@@ -106,8 +106,18 @@ public final class SFTTrainer {
       let loss = crossEntropyForwardBackward(
         dlogits: model.dlogits, logits: logits, targets: batch.targets, mask: batch.lossMask,
         gradientScale: Float(1 / globalWeight), N: batch.B * batch.T, V: V, Vp: Vp)
-      model.backward()
-      try allReduceGradients(model.gradients, over: group)
+      if config.overlapGradientReduction && group.size > 1 {
+        let reduction = OverlappedGradientReduction(gradients: model.gradients, group: group)
+        var failure: Error?
+        model.backward { layer in
+          do { try reduction.ready(layer) } catch { failure = failure ?? error }
+        }
+        if let failure { throw failure }
+        try reduction.finish()
+      } else {
+        model.backward()
+        try allReduceGradients(model.gradients, over: group)
+      }
       let meanLoss = try group.allReduce(loss.lossSum, op: .sum) / globalWeight
       guard meanLoss.isFinite else { throw TrainingError("step \(step): loss is \(meanLoss)") }
       let norm = clipGradients(model.gradients, maxNorm: config.gradientClip)

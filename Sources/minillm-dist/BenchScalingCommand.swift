@@ -10,6 +10,7 @@ import MPI
 import Model
 import Optim
 import Randomness
+import Training
 
 struct BenchScaling: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -19,6 +20,7 @@ struct BenchScaling: ParsableCommand {
 
   @Option(help: "Model preset: a, b or c.") var preset: ModelPreset = .b
   @Option(help: "Timed steps.") var steps = 6
+  @Flag(help: "Overlap the gradient all-reduce with the backward (per-layer non-blocking).") var overlap = false
 
   func run() throws {
     try MPIJob.run { world in
@@ -43,18 +45,21 @@ struct BenchScaling: ParsableCommand {
         _ = crossEntropyForwardBackward(
           dlogits: model.dlogits, logits: logits, targets: targets, mask: nil,
           gradientScale: 1 / Float(B * T * world.size), N: B * T, V: config.vocabSize, Vp: config.paddedVocabSize)
-        model.backward()
-        let storage = model.gradients.storage
-        var offset = 0
-        while offset < storage.count {
-          let end = min(storage.count, offset + (1 << 20))
-          try timed.allReduce(UnsafeMutableBufferPointer(rebasing: storage[offset..<end]), op: .sum)
-          offset = end
+        var exposedWait = 0.0
+        if overlap {
+          let reduction = OverlappedGradientReduction(gradients: model.gradients, group: timed)
+          model.backward { try? reduction.ready($0) }
+          let waitStart = Date()
+          try reduction.finish()
+          exposedWait = Date().timeIntervalSince(waitStart)
+        } else {
+          model.backward()
+          try allReduceGradients(model.gradients, over: timed)
         }
         optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: 1e-4)
         if step > 0 {  // the first step is warm-up
           stepTimes.append(Date().timeIntervalSince(start))
-          reduceTimes.append(timed.seconds)
+          reduceTimes.append(timed.seconds + exposedWait)
         }
       }
       let step = stepTimes.sorted()[stepTimes.count / 2]
@@ -73,7 +78,7 @@ struct BenchScaling: ParsableCommand {
       }
       if world.rank == 0 {
         print("preset \(preset.rawValue), \(world.size) rank(s) × batch \(B) × \(T) tokens, \(KernelThreads.count) thread(s)/rank, \(model.layout.effectiveParameterCount) parameters")
-        print(String(format: "step %.1f ms: compute %.1f ms, gradient all-reduce %.1f ms (%.1f MB)", step * 1000, (step - reduce) * 1000, reduce * 1000, Double(model.layout.totalCount * 4) / 1e6))
+        print(String(format: "step %.1f ms: compute %.1f ms, gradient all-reduce %.1f ms%@ (%.1f MB)", step * 1000, (step - reduce) * 1000, reduce * 1000, overlap ? " exposed after the backward" : "", Double(model.layout.totalCount * 4) / 1e6))
         print(teacherLine)
         print(String(format: "%.1f tokens/s", tokensPerSecond))
       }

@@ -44,6 +44,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop after this many steps in this invocation (checkpoints first).") var stopAfter: Int?
     @Option(help: "Threads per rank (default: OPENBLAS_NUM_THREADS, else the node's cores / ranks on the node).") var threads: Int?
     @Option(help: "Compare parameter checksums across ranks every N steps (0: never).") var replicaCheckEvery = 50
+    @Flag(help: "Start each layer's gradient all-reduce during the backward (non-blocking).") var overlapReduction = false
     @Option(help: .hidden) var debugPerturbRank: Int?
     @Option(help: .hidden) var debugPerturbStep = 2
 
@@ -68,6 +69,7 @@ struct TrainCommand: ParsableCommand {
           checkpointEvery: checkpointEvery, keepLast: keepLast)
         var resolved = config
         resolved.replicaCheckEvery = replicaCheckEvery
+        resolved.overlapGradientReduction = overlapReduction
         let trainer = try SFTTrainer(config: resolved, group: world, resume: resume)
         if let debugPerturbRank { trainer.debugPerturbation = (debugPerturbRank, debugPerturbStep) }
         let start = Date()

@@ -82,6 +82,13 @@ else
   fail "data-parallel equivalence"
 fi
 
+if train 2 "$work/dp-2x4-overlap" --batch-size 4 --overlap-reduction >"$work/log" 2>&1 \
+  && compare --tolerance 2e-3 "$(final "$work/dp-1x8")" "$(final "$work/dp-2x4-overlap")"; then
+  pass "the same with the all-reduce overlapped with the backward ($(tail -n 1 "$work/compare.log"))"
+else
+  fail "data-parallel equivalence with overlapped reduction"
+fi
+
 # A replica that drifts is caught by the checksum comparison and the job ends non-zero.
 if ! train 2 "$work/diverged" --debug-perturb-rank 1 --debug-perturb-step 2 --replica-check-every 2 >"$work/log" 2>&1 \
   && grep -q "replica divergence at step 2" "$work/log"; then
