@@ -22,15 +22,12 @@ public enum Checkpoint {
   public static let format = "minillm-checkpoint"
   public static let version: Int64 = 1
 
-  /// Writes a checkpoint to `path` through `path.tmp`, flushed, then renamed: a crash while
-  /// writing never leaves a partial file under the final name.
+  /// Writes a checkpoint to `path` through `path.tmp`, flushed, closed, then renamed: a crash
+  /// while writing never leaves a partial file under the final name.
   public static func write(
     to path: String, model: GPT, optimizer: AdamW, state: TrainingState, tokenizerJSON: String?
   ) throws {
-    let temporary = path + ".tmp"
-    do {
-      let file = try HDF5File.create(temporary)
-      let root = try file.root()
+    try HDF5File.writeAtomically(path) { root in
       try root.setAttribute("format", string: format)
       try root.setAttribute("format_version", value: version)
       try root.setAttribute("step", value: Int64(state.step))
@@ -59,11 +56,6 @@ public enum Checkpoint {
       for (name, values) in state.metrics { try metrics.write(name, array: values, shape: [values.count]) }
       let rollouts = try root.createGroup("rollouts")
       try rollouts.setAttribute("count", value: Int64(0))
-      try file.flush()
-      try file.close()
-    }
-    guard rename(temporary, path) == 0 else {
-      throw CheckpointError(path: path, "cannot move the finished checkpoint into place")
     }
   }
 
@@ -144,7 +136,3 @@ public enum Checkpoint {
     }
   }
 }
-
-#if canImport(Glibc)
-  import Glibc
-#endif

@@ -73,18 +73,11 @@ public enum TokenCache {
   private static func writeAtomically(
     _ path: String, _ body: (HDF5Group) throws -> Void, header: (HDF5Group) throws -> Void
   ) throws {
-    let temporary = path + ".tmp"
-    do {
-      let file = try HDF5File.create(temporary)
-      let root = try file.root()
+    try HDF5File.writeAtomically(path) { root in
       try root.setAttribute("format", string: format)
       try root.setAttribute("format_version", value: version)
       try header(root)
       try body(root)
-      try file.flush()
-    }
-    if rename(temporary, path) != 0 {
-      throw DatasetError(path: path, "cannot move the finished cache into place")
     }
   }
 
@@ -132,7 +125,3 @@ public enum TokenCache {
     return (0..<(offsets.count - 1)).map { Array(flat[Int(offsets[$0])..<Int(offsets[$0 + 1])]) }
   }
 }
-
-#if canImport(Glibc)
-  import Glibc
-#endif

@@ -54,6 +54,25 @@ public final class HDF5File: HDF5Object {
     return result > 0
   }
 
+  /// Creates `path` by writing `path.tmp` with `body`, flushing and closing it, then renaming
+  /// it into place: readers never see a partial file under the final name, and a crash leaves
+  /// an existing file untouched.
+  public static func writeAtomically(_ path: String, _ body: (HDF5Group) throws -> Void) throws {
+    let temporary = path + ".tmp"
+    do {
+      let file = try create(temporary)
+      try body(try file.root())
+      try file.flush()
+      try file.close()
+    } catch {
+      unlink(temporary)
+      throw error
+    }
+    guard rename(temporary, path) == 0 else {
+      throw HDF5Error.invalid("rename", path: path, object: nil, "cannot move \(temporary) into place")
+    }
+  }
+
   /// The root group "/".
   public func root() throws -> HDF5Group {
     try HDF5Group.open(in: self, relativeName: "/", absoluteName: "/")

@@ -88,6 +88,26 @@ final class ActivationBuffers {
     normScratch = FloatStorage(g * workers * 2 * C, zero: 0)
   }
 
+  /// One layer's slices of the per-layer activations.
+  struct Layer {
+    let ln1, qkv, attentionOut, attention, residual2, ln2, fc, fcGelu, residual3: UnsafeMutablePointer<Float>
+    let ln1Mean, ln1Rstd, ln2Mean, ln2Rstd: UnsafeMutablePointer<Float>
+  }
+
+  /// Layer `l`'s slices, for a model of width C and NH heads.
+  func layer(_ l: Int, C: Int, NH: Int) -> Layer {
+    let N = B * T
+    return Layer(
+      ln1: ln1.pointer + l * N * C, qkv: qkv.pointer + l * N * 3 * C,
+      attentionOut: attentionOut.pointer + l * N * C,
+      attention: attention.pointer + l * B * NH * T * keyCapacity,
+      residual2: residual2.pointer + l * N * C, ln2: ln2.pointer + l * N * C,
+      fc: fc.pointer + l * N * 4 * C, fcGelu: fcGelu.pointer + l * N * 4 * C,
+      residual3: residual3.pointer + l * N * C,
+      ln1Mean: ln1Mean.pointer + l * N, ln1Rstd: ln1Rstd.pointer + l * N,
+      ln2Mean: ln2Mean.pointer + l * N, ln2Rstd: ln2Rstd.pointer + l * N)
+  }
+
   /// True when these buffers fit a batch of `B` × `T` with `keyCapacity` keys.
   func fits(B: Int, T: Int, keyCapacity: Int, training: Bool) -> Bool {
     self.B == B && self.T == T && self.keyCapacity >= keyCapacity

@@ -105,7 +105,6 @@ public final class GPT {
     let N = B * T
     let Vp = config.paddedVocabSize
     let p = parameters
-    let past = cache?.length ?? 0
     // out = inp · Wᵀ + b for a layer's (or the head's) weight.
     func linear(
       _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: ParameterTensor,
@@ -121,21 +120,16 @@ public final class GPT {
       wte: p.pointer(.tokenEmbedding), wpe: p.pointer(.positionEmbedding), N: N, C: C)
     var residual = UnsafeMutablePointer(acts.encoded.pointer)
     for l in 0..<L {
-      let ln1 = acts.ln1.pointer + l * N * C
-      let qkv = acts.qkv.pointer + l * N * 3 * C
-      let attentionOut = acts.attentionOut.pointer + l * N * C
-      let residual2 = acts.residual2.pointer + l * N * C
-      let ln2 = acts.ln2.pointer + l * N * C
-      let fc = acts.fc.pointer + l * N * 4 * C
-      let fcGelu = acts.fcGelu.pointer + l * N * 4 * C
-      let residual3 = acts.residual3.pointer + l * N * C
+      let a = acts.layer(l, C: C, NH: config.nHead)
+      let (ln1, qkv, attentionOut, residual2) = (a.ln1, a.qkv, a.attentionOut, a.residual2)
+      let (ln2, fc, fcGelu, residual3) = (a.ln2, a.fc, a.fcGelu, a.residual3)
 
       layerNormForward(
-        out: ln1, mean: acts.ln1Mean.pointer + l * N, rstd: acts.ln1Rstd.pointer + l * N,
+        out: ln1, mean: a.ln1Mean, rstd: a.ln1Rstd,
         inp: residual, weight: p.pointer(.ln1Weight, layer: l), bias: p.pointer(.ln1Bias, layer: l),
         N: N, C: C)
       linear(qkv, ln1, .qkvWeight, .qkvBias, layer: l, C: C, OC: 3 * C)
-      let attention = acts.attention.pointer + l * B * config.nHead * T * acts.keyCapacity
+      let attention = a.attention
       if let cache {
         cache.append(layer: l, qkv: qkv, T: T)
         let layoutWithCache = cache.attentionLayout(T: T)
@@ -153,7 +147,7 @@ public final class GPT {
         layer: l, C: C, OC: C)
       residualForward(out: residual2, inp1: residual, inp2: acts.projection.pointer, count: N * C)
       layerNormForward(
-        out: ln2, mean: acts.ln2Mean.pointer + l * N, rstd: acts.ln2Rstd.pointer + l * N,
+        out: ln2, mean: a.ln2Mean, rstd: a.ln2Rstd,
         inp: residual2, weight: p.pointer(.ln2Weight, layer: l),
         bias: p.pointer(.ln2Bias, layer: l), N: N, C: C)
       linear(fc, ln2, .fcWeight, .fcBias, layer: l, C: C, OC: 4 * C)
@@ -204,14 +198,9 @@ public final class GPT {
 
     for l in stride(from: L - 1, through: 0, by: -1) {
       let input = l == 0 ? acts.encoded.pointer : acts.residual3.pointer + (l - 1) * N * C
-      let ln1 = acts.ln1.pointer + l * N * C
-      let qkv = acts.qkv.pointer + l * N * 3 * C
-      let attentionOut = acts.attentionOut.pointer + l * N * C
-      let residual2 = acts.residual2.pointer + l * N * C
-      let ln2 = acts.ln2.pointer + l * N * C
-      let fc = acts.fc.pointer + l * N * 4 * C
-      let fcGelu = acts.fcGelu.pointer + l * N * 4 * C
-      let attention = acts.attention.pointer + l * B * config.nHead * T * acts.keyCapacity
+      let a = acts.layer(l, C: C, NH: config.nHead)
+      let (ln1, qkv, attentionOut, residual2) = (a.ln1, a.qkv, a.attentionOut, a.residual2)
+      let (ln2, fc, fcGelu, attention) = (a.ln2, a.fc, a.fcGelu, a.attention)
 
       // in the forward pass this was: residual3 = residual2 + fcProj(gelu(fc(ln2(residual2))))
       // so d(residual2) = dresidual + (MLP branch), accumulated in place into dresidual.
@@ -230,8 +219,7 @@ public final class GPT {
       layerNormBackward(
         dinp: dresidual, dweight: g.pointer(.ln2Weight, layer: l),
         dbias: g.pointer(.ln2Bias, layer: l), dout: dnorm, inp: residual2,
-        weight: p.pointer(.ln2Weight, layer: l), mean: acts.ln2Mean.pointer + l * N,
-        rstd: acts.ln2Rstd.pointer + l * N, scratch: acts.normScratch.pointer, N: N, C: C)
+        weight: p.pointer(.ln2Weight, layer: l), mean: a.ln2Mean, rstd: a.ln2Rstd, scratch: acts.normScratch.pointer, N: N, C: C)
 
       // in the forward pass this was: residual2 = input + attnProj(attention(qkv(ln1(input))))
       acts.dattentionOut.pointer.update(repeating: 0, count: N * C)
@@ -253,8 +241,7 @@ public final class GPT {
       layerNormBackward(
         dinp: dresidual, dweight: g.pointer(.ln1Weight, layer: l),
         dbias: g.pointer(.ln1Bias, layer: l), dout: dnorm, inp: input,
-        weight: p.pointer(.ln1Weight, layer: l), mean: acts.ln1Mean.pointer + l * N,
-        rstd: acts.ln1Rstd.pointer + l * N, scratch: acts.normScratch.pointer, N: N, C: C)
+        weight: p.pointer(.ln1Weight, layer: l), mean: a.ln1Mean, rstd: a.ln1Rstd, scratch: acts.normScratch.pointer, N: N, C: C)
       layerGradientsReady?(l)
     }
     // in the forward pass this was: encoded = wte[tokens] + wpe[positions]

@@ -19,8 +19,7 @@ struct BenchCheckpoint: ParsableCommand {
   @Option(help: "Timed runs.") var repeats = 3
 
   func run() throws {
-    let model = try GPT(config: preset.config)
-    model.initializeGPT2(seed: 1)
+    let model = try preset.initializedModel()
     let optimizer = AdamW(layout: model.layout)
     for i in optimizer.m.storage.indices {
       optimizer.m.storage[i] = Float(i % 1000) * 1e-6

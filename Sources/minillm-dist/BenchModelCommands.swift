@@ -34,12 +34,11 @@ struct BenchTrain: ParsableCommand {
     let config = preset.config
     let B = preset.batchSize
     let T = config.contextLength
-    let model = try GPT(config: config)
-    model.initializeGPT2(seed: 1)
+    let model = try preset.initializedModel()
     let optimizer = AdamW(layout: model.layout)
     var random = SeededGenerator(seed: 2)
-    let tokens = (0..<(B * T)).map { _ in Int32(random.next() % UInt64(config.vocabSize)) }
-    let targets = (0..<(B * T)).map { _ in Int32(random.next() % UInt64(config.vocabSize)) }
+    let tokens = randomTokens(B * T, vocabulary: config.vocabSize, &random)
+    let targets = randomTokens(B * T, vocabulary: config.vocabSize, &random)
     let batch = TokenBatch(B: B, T: T, tokens: tokens)
     let parameterCount = model.layout.effectiveParameterCount
     print("preset \(preset.rawValue): \(parameterCount) parameters, B=\(B) T=\(T), \(threads) thread(s), OpenBLAS core \(BLAS.coreName)")
@@ -83,11 +82,10 @@ struct BenchSample: ParsableCommand {
   func run() throws {
     KernelThreads.setAll(threads)
     let config = preset.config
-    let model = try GPT(config: config)
-    model.initializeGPT2(seed: 1)
+    let model = try preset.initializedModel()
     let generator = Generator(model: model, batchSize: batch, capacity: prompt + new)
     var random = SeededGenerator(seed: 3)
-    let prompts = (0..<batch).map { _ in (0..<prompt).map { _ in Int32(random.next() % UInt64(config.vocabSize)) } }
+    let prompts = (0..<batch).map { _ in randomTokens(prompt, vocabulary: config.vocabSize, &random) }
     let sampling = SamplingConfig(maxNewTokens: new)
     print("preset \(preset.rawValue): batch \(batch), prompt \(prompt), \(new) new tokens, \(threads) thread(s)")
     var times: [Double] = []

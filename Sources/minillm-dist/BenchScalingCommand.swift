@@ -28,12 +28,11 @@ struct BenchScaling: ParsableCommand {
       let config = preset.config
       let B = preset.batchSize
       let T = config.contextLength
-      let model = try GPT(config: config)
-      model.initializeGPT2(seed: 1)
+      let model = try preset.initializedModel()
       let optimizer = AdamW(layout: model.layout)
       var random = SeededGenerator(seed: 2 &+ UInt64(world.rank))
-      let tokens = (0..<(B * T)).map { _ in Int32(random.next() % UInt64(config.vocabSize)) }
-      let targets = (0..<(B * T)).map { _ in Int32(random.next() % UInt64(config.vocabSize)) }
+      let tokens = randomTokens(B * T, vocabulary: config.vocabSize, &random)
+      let targets = randomTokens(B * T, vocabulary: config.vocabSize, &random)
       var stepTimes: [Double] = []
       var reduceTimes: [Double] = []
       for step in 0..<(steps + 1) {

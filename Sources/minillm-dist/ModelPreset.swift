@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Model
+import Randomness
 
 /// Benchmark presets: (vocab, context, width, layers, heads) and the batch size.
 enum ModelPreset: String, ExpressibleByArgument, CaseIterable {
@@ -21,4 +22,18 @@ enum ModelPreset: String, ExpressibleByArgument, CaseIterable {
     case .b, .c: return 8
     }
   }
+}
+
+extension ModelPreset {
+  /// The preset's model with GPT-2 initialization (seed 1), as every benchmark uses it.
+  func initializedModel() throws -> GPT {
+    let model = try GPT(config: config)
+    model.initializeGPT2(seed: 1)
+    return model
+  }
+}
+
+/// `count` token ids drawn uniformly from the vocabulary.
+func randomTokens(_ count: Int, vocabulary: Int, _ random: inout SeededGenerator) -> [Int32] {
+  (0..<count).map { _ in Int32(random.next() % UInt64(vocabulary)) }
 }

@@ -18,10 +18,7 @@ struct ShardedTeacherCheck: ParsableCommand {
 
   func run() throws {
     try MPIJob.run { world in
-      guard world.size % shards == 0 else {
-        throw ValidationError("--shards \(shards) must divide the world size \(world.size)")
-      }
-      let group = try world.splitCommunicator(color: world.rank / shards, key: world.rank)
+      let group = try teacherGroup(world, shards: shards)
       let config = GPTConfig(vocabSize: 100, contextLength: 32, dModel: 32, nLayer: 2, nHead: 4, initStd: 0.1)
       let full = try GPT(config: config)
       full.initializeGPT2(seed: 5)
@@ -90,4 +87,12 @@ struct ShardedTeacherCheck: ParsableCommand {
       return runner.failedCount == 0 ? 0 : 1
     }
   }
+}
+
+/// The teacher group of `shards` consecutive ranks that this rank belongs to.
+func teacherGroup(_ world: Communicator, shards: Int) throws -> Communicator {
+  guard shards >= 1, world.size % shards == 0 else {
+    throw ValidationError("--shards \(shards) must divide the world size \(world.size)")
+  }
+  return try world.splitCommunicator(color: world.rank / shards, key: world.rank)
 }

@@ -25,10 +25,7 @@ struct TeacherMixingCheck: ParsableCommand {
 
   func run() throws {
     try MPIJob.run { world in
-      guard world.size % shards == 0 else {
-        throw ValidationError("--shards \(shards) must divide the world size \(world.size)")
-      }
-      let group = try world.splitCommunicator(color: world.rank / shards, key: world.rank)
+      let group = try teacherGroup(world, shards: shards)
       let config = GPTConfig(vocabSize: 60, contextLength: 32, dModel: 32, nLayer: 2, nHead: 4, initStd: 0.3)
       let teacherModel = try GPT(config: config)
       teacherModel.initializeGPT2(seed: 5)
