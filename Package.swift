@@ -36,6 +36,7 @@ let package = Package(
     .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"]),
     .target(name: "Randomness"),
     .target(name: "Tokenizers"),
+    .target(name: "Distill", dependencies: ["Kernels"]),
     .target(name: "Datasets", dependencies: ["Tokenizers", "Randomness", "HDF5"]),
     .target(
       name: "Training",
@@ -67,6 +68,7 @@ let package = Package(
       name: "CheckpointingTests",
       dependencies: ["Checkpointing", "Model", "Optim", "Datasets", "HDF5", "Tokenizers", "TestSupport"],
       resources: [.copy("Fixtures")]),
+    .testTarget(name: "DistillTests", dependencies: ["Distill", "Kernels", "TestSupport"]),
     .testTarget(name: "GenerationTests", dependencies: ["Generation", "Model", "Randomness", "TestSupport"]),
     .target(name: "TestSupport", dependencies: ["Kernels", "Randomness"], path: "Tests/TestSupport"),
   ]
