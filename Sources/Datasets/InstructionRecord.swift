@@ -37,7 +37,7 @@ public struct InstructionRecord: Sendable, Equatable {
     for lineBytes in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
       lineNumber += 1
       if lineBytes.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
-      guard String(validatingUTF8: Array(lineBytes).map { CChar(bitPattern: $0) } + [0]) != nil else {
+      guard String(validating: lineBytes, as: UTF8.self) != nil else {
         throw DatasetError(path: path, line: lineNumber, "is not valid UTF-8")
       }
       guard let object = (try? JSONSerialization.jsonObject(with: Data(lineBytes))) as? [String: Any] else {

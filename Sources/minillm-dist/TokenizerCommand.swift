@@ -1,6 +1,7 @@
 // `minillm-dist tokenizer train|encode|resave`: build and inspect byte-level BPE tokenizers.
 
 import ArgumentParser
+import Datasets
 import Foundation
 import Tokenizers
 
@@ -14,13 +15,20 @@ struct TokenizerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Learn a byte-level BPE vocabulary from text files and save it as tokenizer.json.")
 
-    @Option(parsing: .upToNextOption, help: "UTF-8 text files to learn from.") var files: [String]
+    @Option(parsing: .upToNextOption, help: "UTF-8 text files to learn from.") var files: [String] = []
+    @Option(parsing: .upToNextOption, help: "Instruction JSONL files: learn from their templated prompts and outputs.") var instructions: [String] = []
     @Option(help: "Ids in the vocabulary, special tokens and the 256 bytes included.") var vocabSize = 4096
     @Option(parsing: .upToNextOption, help: "Special tokens (never split).") var special: [String] = ["<|endoftext|>", "<|pad|>"]
     @Option(help: "Where to save tokenizer.json.") var output: String
 
     func run() throws {
+      guard !files.isEmpty || !instructions.isEmpty else {
+        throw ValidationError("give --files or --instructions")
+      }
       var texts: [String] = []
+      for path in instructions {
+        for record in try InstructionRecord.readJSONL(path) { texts += [record.prompt, record.output] }
+      }
       for path in files {
         do {
           texts += try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n")
@@ -28,7 +36,7 @@ struct TokenizerCommand: ParsableCommand {
           throw ValidationError("cannot read \(path) as UTF-8: \(error.localizedDescription)")
         }
       }
-      print("learning \(vocabSize) ids from \(files.count) file(s), \(texts.count) lines…")
+      print("learning \(vocabSize) ids from \(files.count + instructions.count) file(s), \(texts.count) texts…")
       let tokenizer = try BPETrainer.train(texts: texts, vocabularySize: vocabSize, specialTokens: special)
       try tokenizer.save(to: output)
       print("wrote \(output): \(tokenizer.count) ids, \(tokenizer.merges.count) merges, fingerprint \(tokenizer.fingerprint)")
