@@ -40,7 +40,10 @@ let package = Package(
     .target(name: "Datasets", dependencies: ["Tokenizers", "Randomness", "HDF5"]),
     .target(
       name: "Training",
-      dependencies: ["Checkpointing", "Collectives", "Datasets", "Kernels", "Model", "Optim", "Randomness", "Tokenizers"]),
+      dependencies: [
+        "Checkpointing", "Collectives", "Datasets", "Distill", "Kernels", "Model", "Optim", "Randomness",
+        "Tokenizers",
+      ]),
     .target(name: "Checkpointing", dependencies: ["HDF5", "Model", "Optim", "Tokenizers", "Datasets", "Collectives"]),
     .target(
       name: "Model", dependencies: ["Kernels", "Randomness", "Collectives"]),

@@ -1,5 +1,5 @@
-// `minillm-dist train sft`: supervised fine-tuning, data-parallel under mpirun, with exact
-// resume from checkpoints.
+// `minillm-dist train --method sft|kd|rkl|jsd|tvd|sfkl|srkl`: teacher-forced training,
+// data-parallel under mpirun, with exact resume from checkpoints.
 
 import ArgumentParser
 import Checkpointing
@@ -9,77 +9,92 @@ import Model
 import Optim
 import Training
 
+extension TeacherForcedMethod: ExpressibleByArgument {}
+
 struct TrainCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "train", abstract: "Train a model.", subcommands: [SFT.self])
+    commandName: "train",
+    abstract: "Train on an instruction token cache, data-parallel over MPI ranks.",
+    discussion: """
+      Methods: sft (cross-entropy), kd ((1 − kd_ratio)·CE + kd_ratio·KL(p‖q)), rkl (KL(q‖p)),
+      jsd (generalized JSD with --beta), tvd (total variation), sfkl / srkl (skew KLs with
+      --skew-lambda); all but sft need --teacher CKPT. Each rank reads its share of the data;
+      the loss is the mean over all response tokens of the global batch. Checkpoints go to
+      RUN_DIR/checkpoints every --checkpoint-every steps; --resume auto continues from the
+      newest valid one (same number of ranks).
+      """)
 
-  struct SFT: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "sft",
-      abstract: "Supervised fine-tuning on an instruction token cache (data-parallel over MPI ranks).",
-      discussion: """
-        Each rank reads its share of the data; the loss is the mean over all response tokens of
-        the global batch. Checkpoints go to RUN_DIR/checkpoints every --checkpoint-every steps.
-        --resume auto continues from the newest valid checkpoint (same number of ranks).
-        """)
+  @Option(help: "Objective: sft, kd, rkl, jsd, tvd, sfkl, srkl.") var method: TeacherForcedMethod = .sft
+  @Option(help: "Teacher checkpoint (all methods but sft).") var teacher: String?
+  @Option(help: "Start a fresh run from this checkpoint's weights (e.g. the SFT student).") var initFrom: String?
+  @Option(help: "KD: weight of the KL term.") var kdRatio = 0.5
+  @Option(help: "JSD: β (0 → forward KL, 1 → reverse KL).") var beta = 0.5
+  @Option(help: "Skew KLs: λ.") var skewLambda = 0.1
+  @Option(help: "Temperature of student and teacher distributions (KD and divergences).") var temperature: Float = 1
 
-    @Option(help: "Instruction token cache (data prepare --instructions).") var data: String
-    @Option(help: "The tokenizer.json the cache was built with.") var tokenizer: String
-    @Option(help: "Run directory.") var runDir: String
-    @Option(help: "Total optimizer steps.") var steps = 100
-    @Option(help: "Sequences per rank per step.") var batchSize = 8
-    @Option(help: "Peak learning rate.") var lr: Float = 5e-4
-    @Option(help: "Warm-up steps.") var warmup = 10
-    @Option(help: "Schedule: constant or cosine (to --min-lr at the last step).") var schedule = "cosine"
-    @Option(help: "Final learning rate of the cosine schedule.") var minLr: Float = 5e-5
-    @Option(help: "Weight decay (decoupled; matrices and embeddings only).") var weightDecay: Float = 0.01
-    @Option(help: "Width of a fresh model.") var dModel = 128
-    @Option(help: "Layers of a fresh model.") var nLayer = 4
-    @Option(help: "Heads of a fresh model.") var nHead = 4
-    @Option(help: "Context length of a fresh model.") var contextLength = 512
-    @Option(help: "Base seed.") var seed: UInt64 = 1
-    @Option(help: "Checkpoint cadence in steps.") var checkpointEvery = 50
-    @Option(help: "Checkpoints kept besides the best.") var keepLast = 3
-    @Option(help: "auto, or a checkpoint path.") var resume: String?
-    @Option(help: "Stop after this many steps in this invocation (checkpoints first).") var stopAfter: Int?
-    @Option(help: "Threads per rank (default: OPENBLAS_NUM_THREADS, else the node's cores / ranks on the node).") var threads: Int?
-    @Option(help: "Compare parameter checksums across ranks every N steps (0: never).") var replicaCheckEvery = 50
-    @Flag(help: "Start each layer's gradient all-reduce during the backward (non-blocking).") var overlapReduction = false
-    @Option(help: .hidden) var debugPerturbRank: Int?
-    @Option(help: .hidden) var debugPerturbStep = 2
+  @Option(help: "Instruction token cache (data prepare --instructions).") var data: String
+  @Option(help: "The tokenizer.json the cache was built with.") var tokenizer: String
+  @Option(help: "Run directory.") var runDir: String
+  @Option(help: "Total optimizer steps.") var steps = 100
+  @Option(help: "Sequences per rank per step.") var batchSize = 8
+  @Option(help: "Peak learning rate.") var lr: Float = 5e-4
+  @Option(help: "Warm-up steps.") var warmup = 10
+  @Option(help: "Schedule: constant or cosine (to --min-lr at the last step).") var schedule = "cosine"
+  @Option(help: "Final learning rate of the cosine schedule.") var minLr: Float = 5e-5
+  @Option(help: "Weight decay (decoupled; matrices and embeddings only).") var weightDecay: Float = 0.01
+  @Option(help: "Width of a fresh model.") var dModel = 128
+  @Option(help: "Layers of a fresh model.") var nLayer = 4
+  @Option(help: "Heads of a fresh model.") var nHead = 4
+  @Option(help: "Context length of a fresh model.") var contextLength = 512
+  @Option(help: "Base seed.") var seed: UInt64 = 1
+  @Option(help: "Checkpoint cadence in steps.") var checkpointEvery = 50
+  @Option(help: "Checkpoints kept besides the best.") var keepLast = 3
+  @Option(help: "auto, or a checkpoint path.") var resume: String?
+  @Option(help: "Stop after this many steps in this invocation (checkpoints first).") var stopAfter: Int?
+  @Option(help: "Threads per rank (default: OPENBLAS_NUM_THREADS, else the node's cores / ranks on the node).") var threads: Int?
+  @Option(help: "Compare parameter checksums across ranks every N steps (0: never).") var replicaCheckEvery = 50
+  @Flag(help: "Start each layer's gradient all-reduce during the backward (non-blocking).") var overlapReduction = false
+  @Option(help: .hidden) var debugPerturbRank: Int?
+  @Option(help: .hidden) var debugPerturbStep = 2
 
-    func validate() throws {
-      if schedule != "constant" && schedule != "cosine" {
-        throw ValidationError("--schedule must be constant or cosine, got \(schedule)")
-      }
+  func validate() throws {
+    if schedule != "constant" && schedule != "cosine" {
+      throw ValidationError("--schedule must be constant or cosine, got \(schedule)")
     }
+  }
 
-    func run() throws {
-      try MPIJob.run { world in
-        if let threads { KernelThreads.setAll(threads) }
-        if world.rank == 0 { print("\(world.size) rank(s), \(KernelThreads.count) thread(s) per rank, OpenBLAS core \(BLAS.coreName)") }
-        let config = SFTConfig(
-          data: data, tokenizer: tokenizer, runDirectory: runDir,
-          model: GPTConfig(vocabSize: 2, contextLength: contextLength, dModel: dModel, nLayer: nLayer, nHead: nHead),
-          batchSize: batchSize, steps: steps,
-          schedule: schedule == "constant"
-            ? .constant(lr, warmupSteps: warmup)
-            : .cosine(lr, warmupSteps: warmup, totalSteps: steps, floor: minLr),
-          optimizer: AdamWConfig(weightDecay: weightDecay), seed: seed,
-          checkpointEvery: checkpointEvery, keepLast: keepLast)
-        var resolved = config
-        resolved.replicaCheckEvery = replicaCheckEvery
-        resolved.overlapGradientReduction = overlapReduction
-        let trainer = try SFTTrainer(config: resolved, group: world, resume: resume)
-        if let debugPerturbRank { trainer.debugPerturbation = (debugPerturbRank, debugPerturbStep) }
-        let start = Date()
-        trainer.progress = { step, loss, learningRate in
-          let elapsed = Date().timeIntervalSince(start)
-          print(String(format: "step %d/%d  loss %.4f  lr %.2e  %.1f s", step, steps, loss, learningRate, elapsed))
-        }
-        try trainer.run(stopAfter: stopAfter)
-        return 0
+  func run() throws {
+    try MPIJob.run { world in
+      if let threads { KernelThreads.setAll(threads) }
+      if world.rank == 0 { print("\(world.size) rank(s), \(KernelThreads.count) thread(s) per rank, OpenBLAS core \(BLAS.coreName)") }
+      let config = TeacherForcedConfig(
+        data: data, tokenizer: tokenizer, runDirectory: runDir,
+        model: GPTConfig(vocabSize: 2, contextLength: contextLength, dModel: dModel, nLayer: nLayer, nHead: nHead),
+        batchSize: batchSize, steps: steps,
+        schedule: schedule == "constant"
+          ? .constant(lr, warmupSteps: warmup)
+          : .cosine(lr, warmupSteps: warmup, totalSteps: steps, floor: minLr),
+        optimizer: AdamWConfig(weightDecay: weightDecay), seed: seed,
+        checkpointEvery: checkpointEvery, keepLast: keepLast)
+      var resolved = config
+      resolved.method = method
+      resolved.teacher = teacher
+      resolved.initFrom = initFrom
+      resolved.kdRatio = kdRatio
+      resolved.beta = beta
+      resolved.skewLambda = skewLambda
+      resolved.temperature = temperature
+      resolved.replicaCheckEvery = replicaCheckEvery
+      resolved.overlapGradientReduction = overlapReduction
+      let trainer = try TeacherForcedTrainer(config: resolved, group: world, resume: resume)
+      if let debugPerturbRank { trainer.debugPerturbation = (debugPerturbRank, debugPerturbStep) }
+      let start = Date()
+      trainer.progress = { step, loss, learningRate in
+        let elapsed = Date().timeIntervalSince(start)
+        print(String(format: "step %d/%d  loss %.4f  lr %.2e  %.1f s", step, steps, loss, learningRate, elapsed))
       }
+      try trainer.run(stopAfter: stopAfter)
+      return 0
     }
   }
 }

@@ -25,7 +25,7 @@ steps=24
 train() {  # ranks run_dir extra-args…
   local ranks=$1 dir=$2
   shift 2
-  timeout 300 "${MINILLM_MPIRUN[@]}" -n "$ranks" "$binary" train sft --data "$work/synth.h5" --tokenizer "$tokenizer" \
+  timeout 300 "${MINILLM_MPIRUN[@]}" -n "$ranks" "$binary" train --method sft --data "$work/synth.h5" --tokenizer "$tokenizer" \
     --run-dir "$dir" --steps $steps --batch-size 4 --d-model 64 --n-layer 2 --n-head 4 --context-length 128 \
     --checkpoint-every 4 --warmup 3 --seed 11 "$@"
 }
@@ -95,6 +95,29 @@ if ! train 2 "$work/diverged" --debug-perturb-rank 1 --debug-perturb-step 2 --re
   pass "a perturbed replica is detected at the next check and aborts the job"
 else
   fail "replica divergence detection"
+fi
+
+# Distillation methods against a teacher checkpoint: a student that starts as the teacher has
+# zero loss under every method, and a fresh student distilled from the teacher gets closer to it.
+teacher="$(final "$work/straight-1")"
+for method in kd rkl jsd tvd sfkl srkl; do
+  if train 1 "$work/self-$method" --method "$method" --teacher "$teacher" --init-from "$teacher" --kd-ratio 1 \
+    --steps 1 >"$work/log" 2>&1 && grep -qE "step 1/1  loss -?0\.0000 " "$work/log"; then
+    pass "--method $method: a student equal to its teacher has zero loss"
+  else
+    fail "--method $method: zero loss against itself"
+  fi
+done
+if train 2 "$work/kd-learn" --method kd --teacher "$teacher" --kd-ratio 1 >"$work/log" 2>&1 \
+  && python3 -c "
+import h5py, sys
+loss = h5py.File(sys.argv[1])['metrics/train_loss'][()]
+print(f'KL to the teacher {loss[:4].mean():.3f} → {loss[-4:].mean():.3f}')
+sys.exit(0 if loss[-4:].mean() < 0.8 * loss[:4].mean() else 1)" "$(final "$work/kd-learn")" >"$work/compare.log" 2>&1; then
+  pass "2-rank KD from the teacher reduces the student's KL to it ($(tail -n 1 "$work/compare.log"))"
+else
+  cat "$work/compare.log" >>"$work/log"
+  fail "KD learning"
 fi
 
 # Another world size is refused with a message naming both sizes.

@@ -1,8 +1,10 @@
-// Supervised fine-tuning, data-parallel over a Collective, with exact resume from checkpoints.
+// Teacher-forced training (SFT, KD, token-level divergences to a teacher), data-parallel over
+// a Collective, with exact resume from checkpoints.
 
 import Checkpointing
 import Collectives
 import Datasets
+import Distill
 import Foundation
 import Kernels
 import Model
@@ -10,11 +12,12 @@ import Optim
 import Randomness
 import Tokenizers
 
-/// Runs SFT: each rank reads its share of the data, the loss is the mean over all response
-/// tokens of the global batch, gradients are summed across ranks, rank 0 writes checkpoints.
+/// Runs a teacher-forced method: each rank reads its share of the data, the loss is the mean
+/// over all response tokens of the global batch (for KD and the divergences, against a teacher
+/// every rank holds), gradients are summed across ranks, rank 0 writes checkpoints.
 /// With the same world size and seed a run is reproducible bit for bit, also across a resume.
-public final class SFTTrainer {
-  public let config: SFTConfig
+public final class TeacherForcedTrainer {
+  public let config: TeacherForcedConfig
   let group: any Collective
   let model: GPT
   let optimizer: AdamW
@@ -26,6 +29,8 @@ public final class SFTTrainer {
   var step: Int
   var metrics: [String: [Double]]
   let store: CheckpointStore
+  /// The teacher (full model on every rank) for all methods but SFT.
+  let teacher: GPT?
   /// Called on rank 0 after each step with (step, loss, learning rate).
   public var progress: ((Int, Double, Float) -> Void)?
   /// Test hook: at this (rank, step), nudge one parameter on that rank only, so the replica
@@ -34,7 +39,7 @@ public final class SFTTrainer {
 
   /// Starts fresh or resumes. `resume`: nil = fresh (refused if checkpoints exist), "auto" =
   /// newest valid checkpoint in the run directory (fresh if none), or a checkpoint path.
-  public init(config: SFTConfig, group: any Collective, resume: String?) throws {
+  public init(config: TeacherForcedConfig, group: any Collective, resume: String?) throws {
     try config.validate()
     self.config = config
     self.group = group
@@ -47,6 +52,20 @@ public final class SFTTrainer {
     examples = try TokenCache.readInstructions(config.data, tokenizerFingerprint: tokenizer.fingerprint)
     guard !examples.isEmpty else { throw TrainingError("\(config.data) holds no examples") }
     store = try CheckpointStore(runDirectory: config.runDirectory, keepLast: config.keepLast)
+    if let teacherPath = config.teacher, config.method.needsTeacher {
+      let loaded = try Checkpoint.read(teacherPath)
+      if let teacherTokenizer = loaded.tokenizerJSON,
+        try BPETokenizer.load(json: Data(teacherTokenizer.utf8), path: teacherPath).fingerprint != tokenizer.fingerprint
+      {
+        throw TrainingError("teacher \(teacherPath) was trained with another tokenizer than \(config.tokenizer); distillation compares distributions token by token")
+      }
+      guard loaded.model.config.vocabSize == tokenizer.count else {
+        throw TrainingError("teacher \(teacherPath) has a vocabulary of \(loaded.model.config.vocabSize), the tokenizer \(tokenizer.count)")
+      }
+      teacher = loaded.model
+    } else {
+      teacher = nil
+    }
 
     var resumePath: String?
     switch resume {
@@ -75,11 +94,18 @@ public final class SFTTrainer {
       sampler = ShardedSampler(count: examples.count, rank: group.rank, worldSize: group.size, seed: config.seed, cursor: mine.cursor)
       if group.rank == 0 { print("resumed from \(resumePath) at step \(step)") }
     } else {
-      var modelConfig = config.model
-      modelConfig.vocabSize = tokenizer.count
-      modelConfig.paddedVocabSize = max(modelConfig.paddedVocabSize, (tokenizer.count + 63) / 64 * 64)
-      model = try GPT(config: modelConfig)
-      model.initializeGPT2(seed: config.seed)
+      if let initPath = config.initFrom {
+        model = try Checkpoint.read(initPath).model
+        guard model.config.vocabSize == tokenizer.count else {
+          throw TrainingError("\(initPath) has a vocabulary of \(model.config.vocabSize), the tokenizer \(tokenizer.count)")
+        }
+      } else {
+        var modelConfig = config.model
+        modelConfig.vocabSize = tokenizer.count
+        modelConfig.paddedVocabSize = max(modelConfig.paddedVocabSize, (tokenizer.count + 63) / 64 * 64)
+        model = try GPT(config: modelConfig)
+        model.initializeGPT2(seed: config.seed)
+      }
       optimizer = AdamW(layout: model.layout, config: config.optimizer)
       step = 0
       metrics = ["train_loss": [], "learning_rate": [], "gradient_norm": []]
@@ -102,10 +128,9 @@ public final class SFTTrainer {
       let globalWeight = try group.allReduce(localWeight, op: .sum)
       guard globalWeight > 0 else { throw TrainingError("step \(step): the global batch has no response tokens") }
       model.zeroGradients()
+      let teacherLogProbs = teacher.map { teacherLogProbabilities($0, tokens) }
       let logits = model.forward(tokens)
-      let loss = crossEntropyForwardBackward(
-        dlogits: model.dlogits, logits: logits, targets: batch.targets, mask: batch.lossMask,
-        gradientScale: Float(1 / globalWeight), N: batch.B * batch.T, V: V, Vp: Vp)
+      let loss = objective(batch: batch, logits: logits, teacherLogProbs: teacherLogProbs, scale: Float(1 / globalWeight))
       if config.overlapGradientReduction && group.size > 1 {
         let reduction = OverlappedGradientReduction(gradients: model.gradients, group: group)
         var failure: Error?
@@ -138,6 +163,51 @@ public final class SFTTrainer {
     }
   }
 
+  /// The method's loss sum over the batch; writes dlogits into the model.
+  func objective(batch: SequenceBatch, logits: UnsafeMutablePointer<Float>, teacherLogProbs: [Float]?, scale: Float)
+    -> MaskedLoss
+  {
+    let N = batch.B * batch.T
+    let V = model.config.vocabSize
+    let Vp = model.config.paddedVocabSize
+    switch config.method {
+    case .sft:
+      return crossEntropyForwardBackward(
+        dlogits: model.dlogits, logits: logits, targets: batch.targets, mask: batch.lossMask,
+        gradientScale: scale, N: N, V: V, Vp: Vp)
+    case .kd:
+      let parts = knowledgeDistillationLoss(
+        kdRatio: config.kdRatio, dlogits: model.dlogits, studentLogits: logits, targets: batch.targets,
+        teacherLogProbs: teacherLogProbs!, teacherStride: V, mask: batch.lossMask, gradientScale: scale,
+        temperature: config.temperature, N: N, V: V, Vp: Vp)
+      return MaskedLoss(
+        lossSum: (1 - config.kdRatio) * parts.crossEntropy.lossSum + config.kdRatio * parts.forwardKL.lossSum,
+        weightSum: parts.crossEntropy.weightSum)
+    case .rkl, .jsd, .tvd, .sfkl, .srkl:
+      return divergenceLoss(
+        config.divergence!, dlogits: model.dlogits, studentLogits: logits, teacherLogProbs: teacherLogProbs!,
+        teacherStride: V, mask: batch.lossMask, gradientScale: scale, temperature: config.temperature,
+        N: N, V: V, Vp: Vp)
+    }
+  }
+
+  /// The teacher's log-probabilities (N, V) at the configured temperature.
+  func teacherLogProbabilities(_ teacher: GPT, _ tokens: TokenBatch) -> [Float] {
+    let logits = teacher.forward(tokens)
+    let V = teacher.config.vocabSize
+    let Vp = teacher.config.paddedVocabSize
+    let N = tokens.B * tokens.T
+    var out = [Float](repeating: 0, count: N * V)
+    let inverse = 1 / config.temperature
+    for n in 0..<N {
+      let row = logits + n * Vp
+      if config.temperature != 1 { for i in 0..<V { row[i] *= inverse } }
+      let lse = logSumExp(row, V: V)
+      for i in 0..<V { out[n * V + i] = row[i] - lse }
+    }
+    return out
+  }
+
   /// Gathers every rank's generator and cursor; rank 0 writes the checkpoint; all ranks wait.
   func saveCheckpoint() throws {
     let mine = RankState(generator: generator.stateWords, cursor: sampler.cursor)
@@ -148,7 +218,8 @@ public final class SFTTrainer {
       resolved.model = model.config
       let runJSON = String(decoding: try JSONEncoder().encode(resolved), as: UTF8.self)
       let state = TrainingState(
-        step: step, stage: "sft", method: "sft", runConfigJSON: runJSON, schedule: config.schedule,
+        step: step, stage: config.method == .sft ? "sft" : "distill", method: config.method.rawValue,
+        runConfigJSON: runJSON, schedule: config.schedule,
         ranks: ranks, metrics: metrics)
       let path = store.path(step: step)
       try Checkpoint.write(to: path, model: model, optimizer: optimizer, state: state, tokenizerJSON: tokenizerJSON)

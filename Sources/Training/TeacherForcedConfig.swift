@@ -1,11 +1,36 @@
-// The settings of a supervised fine-tuning run: a typed value, validated once.
+// The settings of a teacher-forced training run (SFT, word-level KD and the token-level
+// divergences on dataset responses): a typed value, validated once.
 
+import Distill
 import Model
 import Optim
 
-/// An SFT run: data, model shape (for a fresh start), optimization and checkpoint cadences.
+/// The objective of a teacher-forced run.
+public enum TeacherForcedMethod: String, Codable, Sendable, CaseIterable {
+  /// Cross-entropy on the reference responses.
+  case sft
+  /// (1 − kd_ratio)·CE + kd_ratio·KL(p ‖ q).
+  case kd
+  /// KL(q ‖ p), generalized JSD(β), total variation, skew forward / reverse KL(λ).
+  case rkl, jsd, tvd, sfkl, srkl
+
+  /// Whether the method needs a teacher.
+  public var needsTeacher: Bool { self != .sft }
+}
+
+/// A teacher-forced run: method, data, model shape (for a fresh start), optimization and
+/// checkpoint cadences.
 /// Keys on disk are snake_case; the resolved config is stored in every checkpoint.
-public struct SFTConfig: Codable, Sendable {
+public struct TeacherForcedConfig: Codable, Sendable {
+  /// The objective and, for all but SFT, the teacher checkpoint and the objective's settings.
+  public var method: TeacherForcedMethod = .sft
+  public var teacher: String?
+  public var kdRatio: Double = 0.5
+  public var beta: Double = 0.5
+  public var skewLambda: Double = 0.1
+  public var temperature: Float = 1
+  /// A checkpoint whose weights (and architecture) start a fresh run, e.g. the SFT student.
+  public var initFrom: String?
   /// Token cache of instruction data (`minillm-dist data prepare --instructions`).
   public var data: String
   /// The tokenizer.json the cache was built with.
@@ -36,6 +61,8 @@ public struct SFTConfig: Codable, Sendable {
   public var overlapGradientReduction: Bool = false
 
   enum CodingKeys: String, CodingKey {
+    case method, teacher, kdRatio = "kd_ratio", beta, skewLambda = "skew_lambda", temperature
+    case initFrom = "init_from"
     case data, tokenizer, runDirectory = "run_directory", model, batchSize = "batch_size", steps
     case schedule, optimizer, gradientClip = "gradient_clip", seed
     case checkpointEvery = "checkpoint_every", keepLast = "keep_last"
@@ -71,6 +98,11 @@ public struct SFTConfig: Codable, Sendable {
     try require(steps >= 1, "steps", "must be ≥ 1, got \(steps)")
     try require(checkpointEvery >= 1, "checkpoint_every", "must be ≥ 1, got \(checkpointEvery)")
     try require(schedule.peak > 0, "schedule.lr", "must be > 0, got \(schedule.peak)")
+    try require(!method.needsTeacher || teacher != nil, "teacher", "is required for --method \(method.rawValue)")
+    try require((0...1).contains(kdRatio), "kd_ratio", "must be in [0, 1], got \(kdRatio)")
+    try require((0...1).contains(beta), "beta", "must be in [0, 1], got \(beta)")
+    try require((0...1).contains(skewLambda), "skew_lambda", "must be in [0, 1], got \(skewLambda)")
+    try require(temperature > 0, "temperature", "must be > 0, got \(temperature)")
     try model.validate()
   }
 }
@@ -79,4 +111,18 @@ public struct SFTConfig: Codable, Sendable {
 public struct TrainingError: Error, CustomStringConvertible, Sendable {
   public var description: String
   public init(_ description: String) { self.description = description }
+}
+
+extension TeacherForcedConfig {
+  /// The divergence for the divergence methods.
+  var divergence: Divergence? {
+    switch method {
+    case .sft, .kd: return nil
+    case .rkl: return .reverseKL
+    case .jsd: return .jensenShannon(beta: beta)
+    case .tvd: return .totalVariation
+    case .sfkl: return .skewForwardKL(lambda: skewLambda)
+    case .srkl: return .skewReverseKL(lambda: skewLambda)
+    }
+  }
 }
