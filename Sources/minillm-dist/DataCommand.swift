@@ -10,7 +10,7 @@ struct DataCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "data",
     abstract: "Prepare training data.",
-    subcommands: [Prepare.self, Synth.self, Split.self])
+    subcommands: [Prepare.self, Synth.self, Split.self, SeqKDCommand.self])
 
   struct Synth: ParsableCommand {
     static let configuration = CommandConfiguration(

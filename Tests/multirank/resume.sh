@@ -120,6 +120,27 @@ else
   fail "KD learning"
 fi
 
+# SeqKD: the teacher answers the training prompts, sharded over ranks and resumable. With one
+# prompt per batch each record samples with its own seed, so 1 rank straight and 2 ranks
+# stopped after two batches and resumed must write the same file.
+head -n 24 "$work/synth.jsonl" >"$work/prompts.jsonl"
+seqkd() {  # ranks output extra…
+  local ranks=$1 out=$2
+  shift 2
+  timeout 300 "${MINILLM_MPIRUN[@]}" -n "$ranks" "$binary" data seqkd --teacher "$teacher" --tokenizer "$tokenizer" \
+    --instructions "$work/prompts.jsonl" --output "$out" --max-prompt-length 100 --max-new-tokens 24 \
+    --batch-size 1 "$@"
+}
+if seqkd 1 "$work/seqkd-1.jsonl" >"$work/log" 2>&1 \
+  && seqkd 2 "$work/seqkd-2.jsonl" --stop-after-batches 2 >>"$work/log" 2>&1 \
+  && [ ! -f "$work/seqkd-2.jsonl" ] && seqkd 2 "$work/seqkd-2.jsonl" >>"$work/log" 2>&1 \
+  && cmp -s "$work/seqkd-1.jsonl" "$work/seqkd-2.jsonl" \
+  && [ "$(wc -l <"$work/seqkd-1.jsonl")" -ge 12 ]; then
+  pass "SeqKD: 2 ranks stopped and resumed write the same $(wc -l <"$work/seqkd-1.jsonl") teacher responses as 1 rank"
+else
+  fail "SeqKD generation"
+fi
+
 # Another world size is refused with a message naming both sizes.
 if ! train 1 "$work/stopped-2" --resume auto >"$work/log" 2>&1 && grep -q "written by 2 rank(s) but this job has 1" "$work/log"; then
   pass "resuming a 2-rank checkpoint with 1 rank is refused with a clear message"
