@@ -41,8 +41,8 @@ let package = Package(
     .target(
       name: "Training",
       dependencies: [
-        "Checkpointing", "Collectives", "Datasets", "Distill", "Kernels", "Model", "Optim", "Randomness",
-        "Tokenizers",
+        "Checkpointing", "Collectives", "Datasets", "Distill", "Generation", "Kernels", "Model", "Optim",
+        "Randomness", "Tokenizers",
       ]),
     .target(name: "Checkpointing", dependencies: ["HDF5", "Model", "Optim", "Tokenizers", "Datasets", "Collectives"]),
     .target(

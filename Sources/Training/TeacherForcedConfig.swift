@@ -29,6 +29,11 @@ public struct TeacherForcedConfig: Codable, Sendable {
   public var beta: Double = 0.5
   public var skewLambda: Double = 0.1
   public var temperature: Float = 1
+  /// On-policy mixing (GKD): the probability that a step trains on the student's own sampled
+  /// responses to the batch's prompts (scored by the teacher) instead of the dataset's.
+  public var onPolicyFraction: Double = 0
+  /// Longest sampled response in on-policy steps.
+  public var onPolicyMaxNewTokens: Int = 128
   /// A checkpoint whose weights (and architecture) start a fresh run, e.g. the SFT student.
   public var initFrom: String?
   /// Token cache of instruction data (`minillm-dist data prepare --instructions`).
@@ -62,7 +67,8 @@ public struct TeacherForcedConfig: Codable, Sendable {
 
   enum CodingKeys: String, CodingKey {
     case method, teacher, kdRatio = "kd_ratio", beta, skewLambda = "skew_lambda", temperature
-    case initFrom = "init_from"
+    case initFrom = "init_from", onPolicyFraction = "on_policy_fraction"
+    case onPolicyMaxNewTokens = "on_policy_max_new_tokens"
     case data, tokenizer, runDirectory = "run_directory", model, batchSize = "batch_size", steps
     case schedule, optimizer, gradientClip = "gradient_clip", seed
     case checkpointEvery = "checkpoint_every", keepLast = "keep_last"
@@ -103,6 +109,10 @@ public struct TeacherForcedConfig: Codable, Sendable {
     try require((0...1).contains(beta), "beta", "must be in [0, 1], got \(beta)")
     try require((0...1).contains(skewLambda), "skew_lambda", "must be in [0, 1], got \(skewLambda)")
     try require(temperature > 0, "temperature", "must be > 0, got \(temperature)")
+    try require((0...1).contains(onPolicyFraction), "on_policy_fraction", "must be in [0, 1], got \(onPolicyFraction)")
+    try require(
+      onPolicyFraction == 0 || divergence != nil, "on_policy_fraction",
+      "needs a divergence method (rkl, jsd, tvd, sfkl, srkl): student samples have no reference tokens for CE")
     try model.validate()
   }
 }

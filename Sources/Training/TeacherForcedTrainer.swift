@@ -6,6 +6,7 @@ import Collectives
 import Datasets
 import Distill
 import Foundation
+import Generation
 import Kernels
 import Model
 import Optim
@@ -120,8 +121,14 @@ public final class TeacherForcedTrainer {
     let target = min(config.steps, stopAfter.map { step + $0 } ?? config.steps)
     let V = model.config.vocabSize
     let Vp = model.config.paddedVocabSize
+    let metricsLog = group.rank == 0 ? try MetricsLog(path: config.runDirectory + "/metrics.jsonl") : nil
     while step < target {
-      let batch = SequenceBatch(examples: sampler.next(config.batchSize).map { examples[$0] }, pad: padToken)
+      let stepStart = Date()
+      var chosen = sampler.next(config.batchSize).map { examples[$0] }
+      if config.onPolicyFraction > 0 && onPolicyCoin(step) < config.onPolicyFraction {
+        chosen = try studentResponses(to: chosen)
+      }
+      let batch = SequenceBatch(examples: chosen, pad: padToken)
       let tokens = TokenBatch(B: batch.B, T: batch.T, tokens: batch.tokens)
       // The loss is the mean over every response token of the global batch.
       let localWeight = Double(batch.lossMask.reduce(0, +))
@@ -144,8 +151,17 @@ public final class TeacherForcedTrainer {
         try allReduceGradients(model.gradients, over: group)
       }
       let meanLoss = try group.allReduce(loss.lossSum, op: .sum) / globalWeight
-      guard meanLoss.isFinite else { throw TrainingError("step \(step): loss is \(meanLoss)") }
+      guard meanLoss.isFinite else {
+        throw TrainingError("step \(step + 1), rank \(group.rank): the loss is \(meanLoss); nothing was updated and the last checkpoint is intact")
+      }
       let norm = clipGradients(model.gradients, maxNorm: config.gradientClip)
+      guard norm.isFinite else {
+        let tensor = ParameterTensor.allCases.first { tensor in
+          model.gradients.buffer(tensor).contains { !$0.isFinite }
+        }
+        throw TrainingError(
+          "step \(step + 1), rank \(group.rank): gradient of \(tensor?.rawValue ?? "a tensor") is not finite (norm \(norm)); nothing was updated and the last checkpoint is intact")
+      }
       let learningRate = config.schedule.learningRate(atStep: step)
       optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: learningRate)
       step += 1
@@ -158,9 +174,35 @@ public final class TeacherForcedTrainer {
       if config.replicaCheckEvery > 0 && step % config.replicaCheckEvery == 0 {
         try requireIdenticalReplicas(model.parameters, over: group, step: step)
       }
-      if group.rank == 0 { progress?(step, meanLoss, learningRate) }
+      if group.rank == 0 {
+        progress?(step, meanLoss, learningRate)
+        try metricsLog?.append([
+          "step": step, "loss": meanLoss, "learning_rate": Double(learningRate), "gradient_norm": norm,
+          "tokens": Int(globalWeight), "seconds": Date().timeIntervalSince(stepStart),
+        ])
+      }
       if step % config.checkpointEvery == 0 || step == target { try saveCheckpoint() }
     }
+  }
+
+  /// The same uniform draw on every rank for a step (seeded by the run's seed and the step).
+  func onPolicyCoin(_ step: Int) -> Double {
+    var coin = SeededGenerator(seed: config.seed ^ (UInt64(step) &* 0x9E37_79B9_7F4A_7C15))
+    return coin.nextUniformDouble()
+  }
+
+  /// The examples' prompts with responses sampled from the current student (temperature 1,
+  /// ending at EOS or the length limit), drawn with this rank's generator (saved in checkpoints).
+  func studentResponses(to chosen: [TokenizedExample]) throws -> [TokenizedExample] {
+    let capacity = model.config.contextLength
+    let longest = chosen.map(\.prompt.count).max() ?? 0
+    let room = min(config.onPolicyMaxNewTokens, capacity - longest)
+    guard room >= 1 else { return chosen }
+    let decoder = Generator(model: model, batchSize: chosen.count, capacity: longest + room)
+    let output = try decoder.generate(
+      prompts: chosen.map(\.prompt), config: SamplingConfig(eosToken: padToken, maxNewTokens: room),
+      random: &generator)
+    return zip(chosen, output.tokens).map { TokenizedExample(prompt: $0.prompt, response: $1) }
   }
 
   /// The method's loss sum over the batch; writes dlogits into the model.

@@ -18,7 +18,8 @@ struct TrainCommand: ParsableCommand {
     discussion: """
       Methods: sft (cross-entropy), kd ((1 − kd_ratio)·CE + kd_ratio·KL(p‖q)), rkl (KL(q‖p)),
       jsd (generalized JSD with --beta), tvd (total variation), sfkl / srkl (skew KLs with
-      --skew-lambda); all but sft need --teacher CKPT. Each rank reads its share of the data;
+      --skew-lambda); all but sft need --teacher CKPT. --on-policy-fraction λ (GKD) makes a
+      step train on the student's own samples with probability λ (divergence methods). Each rank reads its share of the data;
       the loss is the mean over all response tokens of the global batch. Checkpoints go to
       RUN_DIR/checkpoints every --checkpoint-every steps; --resume auto continues from the
       newest valid one (same number of ranks).
@@ -31,6 +32,8 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "JSD: β (0 → forward KL, 1 → reverse KL).") var beta = 0.5
   @Option(help: "Skew KLs: λ.") var skewLambda = 0.1
   @Option(help: "Temperature of student and teacher distributions (KD and divergences).") var temperature: Float = 1
+  @Option(help: "GKD on-policy mixing: probability that a step trains on the student's own samples.") var onPolicyFraction = 0.0
+  @Option(help: "Longest sampled response in on-policy steps.") var onPolicyMaxNewTokens = 128
 
   @Option(help: "Instruction token cache (data prepare --instructions).") var data: String
   @Option(help: "The tokenizer.json the cache was built with.") var tokenizer: String
@@ -84,6 +87,8 @@ struct TrainCommand: ParsableCommand {
       resolved.beta = beta
       resolved.skewLambda = skewLambda
       resolved.temperature = temperature
+      resolved.onPolicyFraction = onPolicyFraction
+      resolved.onPolicyMaxNewTokens = onPolicyMaxNewTokens
       resolved.replicaCheckEvery = replicaCheckEvery
       resolved.overlapGradientReduction = overlapReduction
       let trainer = try TeacherForcedTrainer(config: resolved, group: world, resume: resume)

@@ -120,6 +120,17 @@ else
   fail "KD learning"
 fi
 
+# GKD on-policy mixing: half the steps train on the student's own samples (JSD to the teacher);
+# the sampling generator is in the checkpoint, so a stop + resume is still bitwise identical.
+gkd() { train "$1" "$2" --method jsd --teacher "$teacher" --on-policy-fraction 0.5 --on-policy-max-new-tokens 8 "${@:3}"; }
+if gkd 2 "$work/gkd-straight" >"$work/log" 2>&1 && gkd 2 "$work/gkd-stopped" --stop-after 9 >>"$work/log" 2>&1 \
+  && gkd 2 "$work/gkd-stopped" --resume auto >>"$work/log" 2>&1 \
+  && compare "$(final "$work/gkd-straight")" "$(final "$work/gkd-stopped")"; then
+  pass "GKD (on-policy fraction ½, JSD, 2 ranks): stop + resume is bitwise identical"
+else
+  fail "GKD on-policy run and resume"
+fi
+
 # SeqKD: the teacher answers the training prompts, sharded over ranks and resumable. With one
 # prompt per batch each record samples with its own seed, so 1 rank straight and 2 ranks
 # stopped after two batches and resumed must write the same file.
