@@ -55,7 +55,7 @@ let package = Package(
       name: "minillm-dist",
       dependencies: [
         "MPI", "Collectives", "HDF5", "Kernels", "SelfTest", "Model", "Optim", "Generation",
-        "Randomness", "Tokenizers", "Datasets", "Checkpointing", "Training",
+        "Randomness", "Tokenizers", "Datasets", "Checkpointing", "Training", "Distill",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

@@ -52,6 +52,7 @@ public struct CheckpointStore {
   /// Records `metric` (lower is better) for the checkpoint at `path` and keeps `best` pointing
   /// at the best one so far.
   public func recordMetric(_ metric: Double, for path: String) throws {
+    guard metric.isFinite else { return }  // no metric for this checkpoint: nothing to compare
     let bestFile = directory + "/best.json"
     if let data = FileManager.default.contents(atPath: bestFile),
       let best = try? JSONSerialization.jsonObject(with: data) as? [String: Any],

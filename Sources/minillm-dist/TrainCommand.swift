@@ -3,13 +3,17 @@
 
 import ArgumentParser
 import Checkpointing
+import Distill
 import Foundation
 import Kernels
 import Model
 import Optim
 import Training
 
-extension TeacherForcedMethod: ExpressibleByArgument {}
+/// Every method `train` accepts: the teacher-forced ones and MiniLLM.
+enum TrainMethod: String, ExpressibleByArgument, CaseIterable {
+  case sft, kd, rkl, jsd, tvd, sfkl, srkl, minillm
+}
 
 struct TrainCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -25,7 +29,7 @@ struct TrainCommand: ParsableCommand {
       newest valid one (same number of ranks).
       """)
 
-  @Option(help: "Objective: sft, kd, rkl, jsd, tvd, sfkl, srkl.") var method: TeacherForcedMethod = .sft
+  @Option(help: "Objective: sft, kd, rkl, jsd, tvd, sfkl, srkl, minillm.") var method: TrainMethod = .sft
   @Option(help: "Teacher checkpoint (all methods but sft).") var teacher: String?
   @Option(help: "Start a fresh run from this checkpoint's weights (e.g. the SFT student).") var initFrom: String?
   @Option(help: "KD: weight of the KL term.") var kdRatio = 0.5
@@ -33,7 +37,20 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Skew KLs: λ.") var skewLambda = 0.1
   @Option(help: "Temperature of student and teacher distributions (KD and divergences).") var temperature: Float = 1
   @Option(help: "GKD on-policy mixing: probability that a step trains on the student's own samples.") var onPolicyFraction = 0.0
-  @Option(help: "Longest sampled response in on-policy steps.") var onPolicyMaxNewTokens = 128
+  @Option(help: "Longest sampled response in on-policy steps and MiniLLM rollouts.") var onPolicyMaxNewTokens = 128
+  @Option(help: "MiniLLM: teacher-mix strength α of the sampling distribution.") var alpha = 0.2
+  @Option(help: "MiniLLM: ranks per teacher group (divides the world size).") var teacherShards = 1
+  @Option(help: "MiniLLM: prompts per rank per rollout collection.") var rolloutsPerRank = 32
+  @Option(help: "MiniLLM: sequences per PPO minibatch (one optimizer step each).") var minibatchSize = 8
+  @Option(help: "MiniLLM: PPO epochs over each collection.") var ppoEpochs = 4
+  @Option(help: "MiniLLM: PPO clip ε.") var ppoClip = 0.2
+  @Option(help: "MiniLLM: discount γ of future rewards.") var gamma = 0.95
+  @Option(help: "MiniLLM: rewards are (log p − log q_old) / this, clipped to ±--reward-clip.") var rewardScaling = 0.5
+  @Option(help: "MiniLLM: reward clip.") var rewardClip = 100.0
+  @Flag(help: "MiniLLM: start returns at r_{t+1} as the paper does (default: r_t as the authors' code).") var paperReturns = false
+  @Flag(help: "MiniLLM: no length normalization of returns.") var noLengthNormalization = false
+  @Flag(help: "MiniLLM: no single-step reverse-KL term.") var noSingleStep = false
+  @Flag(help: "MiniLLM: weight the single-step term by w_t (paper; default off as in the code).") var weightSingleStep = false
 
   @Option(help: "Instruction token cache (data prepare --instructions).") var data: String
   @Option(help: "The tokenizer.json the cache was built with.") var tokenizer: String
@@ -80,7 +97,7 @@ struct TrainCommand: ParsableCommand {
         optimizer: AdamWConfig(weightDecay: weightDecay), seed: seed,
         checkpointEvery: checkpointEvery, keepLast: keepLast)
       var resolved = config
-      resolved.method = method
+      resolved.method = TeacherForcedMethod(rawValue: method.rawValue) ?? .rkl
       resolved.teacher = teacher
       resolved.initFrom = initFrom
       resolved.kdRatio = kdRatio
@@ -91,6 +108,34 @@ struct TrainCommand: ParsableCommand {
       resolved.onPolicyMaxNewTokens = onPolicyMaxNewTokens
       resolved.replicaCheckEvery = replicaCheckEvery
       resolved.overlapGradientReduction = overlapReduction
+      if method == .minillm {
+        var settings = MiniLLMConfig()
+        settings.alpha = alpha
+        settings.ppoEpochs = ppoEpochs
+        settings.ppoClip = ppoClip
+        settings.gamma = gamma
+        settings.rewardScaling = rewardScaling
+        settings.rewardClip = rewardClip
+        settings.includeCurrentReward = !paperReturns
+        settings.lengthNormalization = !noLengthNormalization
+        settings.singleStep = !noSingleStep
+        settings.weightSingleStep = weightSingleStep
+        settings.pretrainingLoss = false
+        guard teacherShards >= 1, world.size % teacherShards == 0 else {
+          throw ValidationError("--teacher-shards \(teacherShards) must divide the world size \(world.size)")
+        }
+        let teacherGroup = try world.splitCommunicator(color: world.rank / teacherShards, key: world.rank)
+        let trainer = try MiniLLMTrainer(
+          config: resolved, settings: settings, group: world, teacherGroup: teacherGroup,
+          rolloutsPerRank: rolloutsPerRank, minibatchSize: minibatchSize, maxNewTokens: onPolicyMaxNewTokens,
+          resume: resume)
+        trainer.progress = { iteration, m in
+          print(String(format: "iteration %d/%d  reverse KL/token %.4f  reward %.4f  pg %.4f  single-step %.4f  clip %.2f  length %.1f",
+            iteration, steps, m.reverseKLPerToken, m.meanReward, m.policyLoss, m.singleStepLoss, m.clipFraction, m.meanResponseLength))
+        }
+        try trainer.run(iterations: steps)
+        return 0
+      }
       let trainer = try TeacherForcedTrainer(config: resolved, group: world, resume: resume)
       if let debugPerturbRank { trainer.debugPerturbation = (debugPerturbRank, debugPerturbStep) }
       let start = Date()
