@@ -11,6 +11,7 @@ import Kernels
 import Model
 import Optim
 import Randomness
+import Tokenizers
 
 /// One sampled response and what the loss needs of it (per response token): the student's
 /// log q_old, the teacher's log p and the sampling distribution's log p̃, all recorded while
@@ -48,13 +49,17 @@ public final class MiniLLMTrainer {
   public let minibatchSize: Int
   public let maxNewTokens: Int
   public var progress: ((Int, MiniLLMIterationMetrics) -> Void)?
+  /// D_PT blocks (tokens, block length) and their sampler, when the L_PT term is on.
+  let pretraining: (tokens: [Int32], blockLength: Int)?
+  var pretrainingSampler: ShardedSampler?
 
   /// - Parameters:
   ///   - config: data, tokenizer, run directory, teacher (required), optimizer and schedule.
   ///   - teacherGroup: the ranks sharing one teacher (a split of `group`).
   public init(
     config: TeacherForcedConfig, settings: MiniLLMConfig, group: any Collective, teacherGroup: any Collective,
-    rolloutsPerRank: Int, minibatchSize: Int, maxNewTokens: Int, resume: String?
+    rolloutsPerRank: Int, minibatchSize: Int, maxNewTokens: Int, pretrainingData: String? = nil,
+    resume: String?
   ) throws {
     var config = config
     config.method = .rkl  // loads and checks the teacher; the single-step term is reverse KL
@@ -66,6 +71,19 @@ public final class MiniLLMTrainer {
     self.rolloutsPerRank = rolloutsPerRank
     self.minibatchSize = minibatchSize
     self.maxNewTokens = maxNewTokens
+    if settings.pretrainingLoss, let pretrainingData {
+      let fingerprint = try BPETokenizer.load(contentsOf: config.tokenizer).fingerprint
+      let blocks = try TokenCache.readBlocks(pretrainingData, tokenizerFingerprint: fingerprint)
+      guard blocks.blockLength - 1 <= base.model.config.contextLength, blocks.tokens.count >= blocks.blockLength else {
+        throw TrainingError("\(pretrainingData): blocks of \(blocks.blockLength) tokens do not fit the context \(base.model.config.contextLength) (or there are none)")
+      }
+      pretraining = blocks
+      pretrainingSampler = ShardedSampler(
+        count: blocks.tokens.count / blocks.blockLength, rank: group.rank, worldSize: group.size,
+        seed: config.seed &+ 1)
+    } else {
+      pretraining = nil
+    }
   }
 
   /// Samples responses to this rank's next prompts with α·p + (1−α)·q (α = 0: the student alone).
@@ -196,6 +214,7 @@ public final class MiniLLMTrainer {
       throw TrainingError("step \(base.step + 1), rank \(group.rank): MiniLLM loss is not finite (policy \(pg.loss.lossSum), single-step \(singleStep.lossSum))")
     }
     model.backward()
+    let pretrainingLoss = try pretrainingTerm(rows: rows.count)
     try allReduceGradients(model.gradients, over: group)
     let norm = clipGradients(model.gradients, maxNorm: base.config.gradientClip)
     guard norm.isFinite else { throw TrainingError("step \(base.step + 1), rank \(group.rank): gradient norm \(norm)") }
@@ -203,7 +222,48 @@ public final class MiniLLMTrainer {
       parameters: model.parameters, gradients: model.gradients,
       learningRate: base.config.schedule.learningRate(atStep: base.step))
     base.step += 1
+    if let pretrainingLoss { base.metrics["pt_loss", default: []].append(pretrainingLoss) }
     return (pg.loss.lossSum, singleStep.lossSum, Double(pg.clippedTokens), localTokens)
+  }
+
+  /// L_PT on `rows` D_PT blocks: λ_PT · [(1 − kd_ratio)·CE + kd_ratio·KL(p ‖ q)], mean per
+  /// token over all ranks, accumulated into the gradients. Returns its global mean, or nil when
+  /// the term is off.
+  func pretrainingTerm(rows: Int) throws -> Double? {
+    guard let pretraining, var sampler = pretrainingSampler else { return nil }
+    let model = base.model
+    let L = pretraining.blockLength
+    let T = L - 1
+    let indices = sampler.next(rows)
+    pretrainingSampler = sampler
+    var tokens: [Int32] = []
+    var targets: [Int32] = []
+    for index in indices {
+      let block = pretraining.tokens[(index * L)..<((index + 1) * L)]
+      tokens += block.prefix(T)
+      targets += block.suffix(T)
+    }
+    let batch = TokenBatch(B: rows, T: T, tokens: tokens)
+    let N = rows * T
+    let globalTokens = Double(N * base.group.size)
+    let teacherLogProbs = settings.kdRatio > 0 ? base.teacherLogProbabilities(base.teacher!, batch) : nil
+    let logits = model.forward(batch)
+    let V = model.config.vocabSize
+    let Vp = model.config.paddedVocabSize
+    let scale = Float(settings.lambdaPT / globalTokens)
+    let loss: Double
+    if let teacherLogProbs {
+      let parts = knowledgeDistillationLoss(
+        kdRatio: settings.kdRatio, dlogits: model.dlogits, studentLogits: logits, targets: targets,
+        teacherLogProbs: teacherLogProbs, teacherStride: V, mask: nil, gradientScale: scale, N: N, V: V, Vp: Vp)
+      loss = (1 - settings.kdRatio) * parts.crossEntropy.lossSum + settings.kdRatio * parts.forwardKL.lossSum
+    } else {
+      loss = crossEntropyForwardBackward(
+        dlogits: model.dlogits, logits: logits, targets: targets, mask: nil, gradientScale: scale, N: N, V: V, Vp: Vp
+      ).lossSum
+    }
+    model.backward()
+    return try base.group.allReduce(loss, op: .sum) / globalTokens
   }
 
   /// Runs `iterations` iterations, checkpointing after the last (between iterations the rollout

@@ -51,6 +51,8 @@ struct TrainCommand: ParsableCommand {
   @Flag(help: "MiniLLM: no length normalization of returns.") var noLengthNormalization = false
   @Flag(help: "MiniLLM: no single-step reverse-KL term.") var noSingleStep = false
   @Flag(help: "MiniLLM: weight the single-step term by w_t (paper; default off as in the code).") var weightSingleStep = false
+  @Option(help: "MiniLLM: D_PT token cache (data prepare --pretrain) for the L_PT term; none: L_PT off.") var pretrainData: String?
+  @Option(help: "MiniLLM: weight λ_PT of L_PT.") var lambdaPt = 1.0
 
   @Option(help: "Instruction token cache (data prepare --instructions).") var data: String
   @Option(help: "The tokenizer.json the cache was built with.") var tokenizer: String
@@ -120,7 +122,9 @@ struct TrainCommand: ParsableCommand {
         settings.lengthNormalization = !noLengthNormalization
         settings.singleStep = !noSingleStep
         settings.weightSingleStep = weightSingleStep
-        settings.pretrainingLoss = false
+        settings.pretrainingLoss = pretrainData != nil
+        settings.lambdaPT = lambdaPt
+        settings.kdRatio = kdRatio
         guard teacherShards >= 1, world.size % teacherShards == 0 else {
           throw ValidationError("--teacher-shards \(teacherShards) must divide the world size \(world.size)")
         }
@@ -128,7 +132,7 @@ struct TrainCommand: ParsableCommand {
         let trainer = try MiniLLMTrainer(
           config: resolved, settings: settings, group: world, teacherGroup: teacherGroup,
           rolloutsPerRank: rolloutsPerRank, minibatchSize: minibatchSize, maxNewTokens: onPolicyMaxNewTokens,
-          resume: resume)
+          pretrainingData: pretrainData, resume: resume)
         trainer.progress = { iteration, m in
           print(String(format: "iteration %d/%d  reverse KL/token %.4f  reward %.4f  pg %.4f  single-step %.4f  clip %.2f  length %.1f",
             iteration, steps, m.reverseKLPerToken, m.meanReward, m.policyLoss, m.singleStepLoss, m.clipFraction, m.meanResponseLength))

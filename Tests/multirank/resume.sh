@@ -152,6 +152,27 @@ else
   fail "MiniLLM policy-gradient sanity"
 fi
 
+# MiniLLM with the L_PT term: pretraining blocks (Tiny Shakespeare) trained with pure CE
+# (kd_ratio 0, λ_PT 5) next to the RL terms; the recorded L_PT falls.
+head -c 40000 "$root/../shared/data/pretrain/tinyshakespeare.txt" >"$work/pt.txt"
+if "$binary" data prepare --tokenizer "$tokenizer" --pretrain "$work/pt.txt" --output "$work/pt.h5" --block-length 65 \
+    >>"$work/log" 2>&1 \
+  && train 2 "$work/minillm-pt" --method minillm --teacher "$(echo "$sharpTeacher"/checkpoints/step-00000060.h5)" \
+    --teacher-shards 2 --steps 20 --rollouts-per-rank 8 --minibatch-size 8 --ppo-epochs 1 \
+    --on-policy-max-new-tokens 8 --d-model 32 --n-layer 1 --n-head 2 --lr 3e-3 --warmup 2 --schedule constant \
+    --pretrain-data "$work/pt.h5" --lambda-pt 5 --kd-ratio 0 >>"$work/log" 2>&1 \
+  && python3 -c "
+import h5py, sys, glob
+path = sorted(glob.glob(sys.argv[1] + '/checkpoints/step-*.h5'))[-1]
+pt = h5py.File(path)['metrics/pt_loss'][()]
+print(f'L_PT {pt[:5].mean():.3f} → {pt[-5:].mean():.3f} over {len(pt)} updates')
+sys.exit(0 if len(pt) == 20 and pt[-5:].mean() < 0.9 * pt[:5].mean() else 1)" "$work/minillm-pt" >"$work/compare.log" 2>&1; then
+  pass "MiniLLM with the L_PT term lowers the pretraining loss ($(tail -n 1 "$work/compare.log"))"
+else
+  cat "$work/compare.log" >>"$work/log"
+  fail "MiniLLM L_PT term"
+fi
+
 # SeqKD: the teacher answers the training prompts, sharded over ranks and resumable. With one
 # prompt per batch each record samples with its own seed, so 1 rank straight and 2 ranks
 # stopped after two batches and resumed must write the same file.
