@@ -2,6 +2,7 @@
 // the teacher sharded over a group of ranks that decode their own batches in lockstep.
 
 import Collectives
+import Dispatch
 import Model
 
 #if canImport(Glibc)
@@ -20,6 +21,8 @@ public final class TeacherMixingHook: DecodingObserver {
   private var current: [Float] = []  // (B, V) teacher log-probs for the next draw
   private var activeAtDraw: [Bool] = []
   private let V: Int
+  /// Seconds spent in the teacher (prefill and steps, communication included).
+  public private(set) var teacherSeconds = 0.0
 
   public init(teacher: ShardedTeacherDecoder, alpha: Float) {
     precondition(alpha >= 0 && alpha <= 1, "alpha must be in [0, 1]")
@@ -35,7 +38,9 @@ public final class TeacherMixingHook: DecodingObserver {
 
   public func begin(promptTokens: [Int32], promptLength: Int, keyStart: [Int32]) throws {
     teacherLogProbs = Array(repeating: [], count: teacher.B)
+    let start = DispatchTime.now().uptimeNanoseconds
     current = try teacher.prefill(tokens: promptTokens, promptLength: promptLength, keyStart: keyStart)
+    teacherSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
   }
 
   public func beforeDraw(
@@ -53,7 +58,9 @@ public final class TeacherMixingHook: DecodingObserver {
     for b in activeAtDraw.indices where activeAtDraw[b] {
       teacherLogProbs[b].append(current[b * V + Int(tokens[b])])
     }
+    let start = DispatchTime.now().uptimeNanoseconds
     current = try teacher.step(tokens: tokens)
+    teacherSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
   }
 
   public func continueDecoding(anyActive: Bool) throws -> Bool {

@@ -34,6 +34,13 @@ public struct MiniLLMIterationMetrics: Sendable {
   public var singleStepLoss: Double
   public var clipFraction: Double
   public var meanResponseLength: Double
+  /// Wall time of the iteration on rank 0, split: sampling (student and teacher), of which the
+  /// teacher; the PPO updates; and all communication (teacher group and data-parallel).
+  public var seconds: Double = 0
+  public var rolloutSeconds: Double = 0
+  public var teacherSeconds: Double = 0
+  public var updateSeconds: Double = 0
+  public var communicationSeconds: Double = 0
 }
 
 /// MiniLLM on top of the teacher-forced trainer's state (student, optimizer, data, teacher,
@@ -42,7 +49,9 @@ public struct MiniLLMIterationMetrics: Sendable {
 public final class MiniLLMTrainer {
   let base: TeacherForcedTrainer
   public let settings: MiniLLMConfig
-  let teacherGroup: any Collective
+  let teacherGroup: TimedCollective
+  let worldTimer: TimedCollective
+  private var teacherSecondsInRollouts = 0.0
   let shardedTeacher: ShardedGPT
   /// Prompts per rank per collection, and sequences per PPO minibatch.
   public let rolloutsPerRank: Int
@@ -63,11 +72,12 @@ public final class MiniLLMTrainer {
   ) throws {
     var config = config
     config.method = .rkl  // loads and checks the teacher; the single-step term is reverse KL
-    base = try TeacherForcedTrainer(config: config, group: group, resume: resume)
+    worldTimer = TimedCollective(group)
+    base = try TeacherForcedTrainer(config: config, group: worldTimer, resume: resume)
     guard let teacher = base.teacher else { throw TrainingError("MiniLLM needs --teacher") }
     self.settings = settings
-    self.teacherGroup = teacherGroup
-    shardedTeacher = try ShardedGPT(full: teacher, group: teacherGroup)
+    self.teacherGroup = TimedCollective(teacherGroup)
+    shardedTeacher = try ShardedGPT(full: teacher, group: self.teacherGroup)
     self.rolloutsPerRank = rolloutsPerRank
     self.minibatchSize = minibatchSize
     self.maxNewTokens = maxNewTokens
@@ -102,6 +112,7 @@ public final class MiniLLMTrainer {
         prompts: chunk.map(\.prompt),
         config: SamplingConfig(eosToken: base.padToken, maxNewTokens: maxNewTokens), random: &base.generator,
         hook: hook)
+      teacherSecondsInRollouts += hook.teacherSeconds
       for (row, example) in chunk.enumerated() {
         rollouts.append(Rollout(
           prompt: example.prompt, response: output.tokens[row], logQOld: output.studentLogProbs[row],
@@ -115,7 +126,12 @@ public final class MiniLLMTrainer {
   /// minibatches, each one optimizer step.
   public func iterate() throws -> MiniLLMIterationMetrics {
     let group = base.group
+    let started = Date()
+    worldTimer.reset()
+    teacherGroup.reset()
+    teacherSecondsInRollouts = 0
     let rollouts = try collect(prompts: rolloutsPerRank, alpha: settings.alpha)
+    let rolloutSeconds = Date().timeIntervalSince(started)
     var advantageRows = rollouts.map { rollout in
       MiniLLMObjectiveRow(rollout: rollout, settings: settings)
     }
@@ -161,10 +177,14 @@ public final class MiniLLMTrainer {
     let sequences = try group.allReduce(Double(rollouts.count), op: .sum)
     var parts = [policyLoss, singleStepLoss, clipped, tokens]
     try group.allReduce(&parts, op: .sum)
+    let seconds = Date().timeIntervalSince(started)
     return MiniLLMIterationMetrics(
       meanReward: stats[3] / count, reverseKLPerToken: stats[4] / count,
       policyLoss: parts[0] / max(parts[3], 1), singleStepLoss: parts[1] / max(parts[3], 1),
-      clipFraction: parts[2] / max(parts[3], 1), meanResponseLength: lengths / max(sequences, 1))
+      clipFraction: parts[2] / max(parts[3], 1), meanResponseLength: lengths / max(sequences, 1),
+      seconds: seconds, rolloutSeconds: rolloutSeconds, teacherSeconds: teacherSecondsInRollouts,
+      updateSeconds: seconds - rolloutSeconds,
+      communicationSeconds: worldTimer.seconds + teacherGroup.seconds)
   }
 
   /// One optimizer step on a minibatch of rollouts; returns the local loss sums.
@@ -269,11 +289,23 @@ public final class MiniLLMTrainer {
   /// Runs `iterations` iterations, checkpointing after the last (between iterations the rollout
   /// store is empty).
   public func run(iterations: Int) throws {
+    let log = base.group.rank == 0 ? try MetricsLog(path: base.config.runDirectory + "/metrics.jsonl") : nil
     for iteration in 1...iterations {
       let metrics = try iterate()
       base.metrics["reverse_kl_per_token", default: []].append(metrics.reverseKLPerToken)
       base.metrics["mean_reward", default: []].append(metrics.meanReward)
-      if base.group.rank == 0 { progress?(iteration, metrics) }
+      if base.group.rank == 0 {
+        progress?(iteration, metrics)
+        try log?.append([
+          "iteration": iteration, "step": base.step, "reverse_kl_per_token": metrics.reverseKLPerToken,
+          "mean_reward": metrics.meanReward, "policy_loss": metrics.policyLoss,
+          "single_step_loss": metrics.singleStepLoss, "clip_fraction": metrics.clipFraction,
+          "response_length": metrics.meanResponseLength, "pt_loss": base.metrics["pt_loss"]?.last ?? 0,
+          "seconds": metrics.seconds, "rollout_seconds": metrics.rolloutSeconds,
+          "teacher_seconds": metrics.teacherSeconds, "update_seconds": metrics.updateSeconds,
+          "communication_seconds": metrics.communicationSeconds,
+        ])
+      }
     }
     try base.saveCheckpoint()
   }

@@ -134,8 +134,9 @@ struct TrainCommand: ParsableCommand {
           rolloutsPerRank: rolloutsPerRank, minibatchSize: minibatchSize, maxNewTokens: onPolicyMaxNewTokens,
           pretrainingData: pretrainData, resume: resume)
         trainer.progress = { iteration, m in
-          print(String(format: "iteration %d/%d  reverse KL/token %.4f  reward %.4f  pg %.4f  single-step %.4f  clip %.2f  length %.1f",
-            iteration, steps, m.reverseKLPerToken, m.meanReward, m.policyLoss, m.singleStepLoss, m.clipFraction, m.meanResponseLength))
+          print(String(format: "iteration %d/%d  reverse KL/token %.4f  reward %.4f  pg %.4f  single-step %.4f  clip %.2f  length %.1f  %.2f s (rollout %.2f, of which teacher %.2f; update %.2f; communication %.2f)",
+            iteration, steps, m.reverseKLPerToken, m.meanReward, m.policyLoss, m.singleStepLoss, m.clipFraction, m.meanResponseLength,
+            m.seconds, m.rolloutSeconds, m.teacherSeconds, m.updateSeconds, m.communicationSeconds))
         }
         try trainer.run(iterations: steps)
         return 0
