@@ -34,6 +34,11 @@ public struct MiniLLMIterationMetrics: Sendable {
   public var singleStepLoss: Double
   public var clipFraction: Double
   public var meanResponseLength: Double
+  /// Mean entropy of the student's next-token distribution over response positions (nats).
+  public var entropy: Double = 0
+  /// Importance weights w = q_old/p̃ over response tokens: mean and largest.
+  public var meanWeight: Double = 0
+  public var maxWeight: Double = 0
   /// Wall time of the iteration on rank 0, split: sampling (student and teacher), of which the
   /// teacher; the PPO updates; and all communication (teacher group and data-parallel).
   public var seconds: Double = 0
@@ -159,6 +164,9 @@ public final class MiniLLMTrainer {
     var singleStepLoss = 0.0
     var clipped = 0.0
     var tokens = 0.0
+    var entropy = 0.0
+    var weightSum = 0.0
+    var weightMax = 0.0
     for _ in 0..<settings.ppoEpochs {
       var order = Array(advantageRows.indices)
       for i in stride(from: order.count - 1, to: 0, by: -1) {
@@ -171,24 +179,32 @@ public final class MiniLLMTrainer {
         singleStepLoss += result.singleStep
         clipped += result.clipped
         tokens += result.tokens
+        entropy += result.entropy
+        weightSum += result.weightSum
+        weightMax = max(weightMax, result.weightMax)
       }
     }
     let lengths = try group.allReduce(Double(rollouts.reduce(0) { $0 + $1.response.count }), op: .sum)
     let sequences = try group.allReduce(Double(rollouts.count), op: .sum)
-    var parts = [policyLoss, singleStepLoss, clipped, tokens]
+    var parts = [policyLoss, singleStepLoss, clipped, tokens, entropy, weightSum]
     try group.allReduce(&parts, op: .sum)
+    let largestWeight = try group.allReduce(weightMax, op: .max)
     let seconds = Date().timeIntervalSince(started)
     return MiniLLMIterationMetrics(
       meanReward: stats[3] / count, reverseKLPerToken: stats[4] / count,
       policyLoss: parts[0] / max(parts[3], 1), singleStepLoss: parts[1] / max(parts[3], 1),
       clipFraction: parts[2] / max(parts[3], 1), meanResponseLength: lengths / max(sequences, 1),
+      entropy: parts[4] / max(parts[3], 1), meanWeight: parts[5] / max(parts[3], 1), maxWeight: largestWeight,
       seconds: seconds, rolloutSeconds: rolloutSeconds, teacherSeconds: teacherSecondsInRollouts,
       updateSeconds: seconds - rolloutSeconds,
       communicationSeconds: worldTimer.seconds + teacherGroup.seconds)
   }
 
   /// One optimizer step on a minibatch of rollouts; returns the local loss sums.
-  func update(_ rows: [MiniLLMObjectiveRow]) throws -> (policy: Double, singleStep: Double, clipped: Double, tokens: Double) {
+  func update(_ rows: [MiniLLMObjectiveRow]) throws -> (
+    policy: Double, singleStep: Double, clipped: Double, tokens: Double, entropy: Double, weightSum: Double,
+    weightMax: Double
+  ) {
     let group = base.group
     let model = base.model
     let examples = rows.map { TokenizedExample(prompt: $0.rollout.prompt, response: $0.rollout.response) }
@@ -208,7 +224,7 @@ public final class MiniLLMTrainer {
     }
     let localTokens = Double(batch.lossMask.reduce(0, +))
     let globalTokens = try group.allReduce(localTokens, op: .sum)
-    guard globalTokens > 0 else { return (0, 0, 0, 0) }
+    guard globalTokens > 0 else { return (0, 0, 0, 0, 0, 0, 0) }
     let tokenBatch = TokenBatch(B: batch.B, T: batch.T, tokens: batch.tokens)
     let teacherLogProbs = base.teacherLogProbabilities(base.teacher!, tokenBatch)
     model.zeroGradients()
@@ -220,6 +236,19 @@ public final class MiniLLMTrainer {
     let pg = policyGradientLoss(
       dlogits: model.dlogits, logits: logits, tokens: targets, logQOld: logQOld, weights: weights,
       advantages: advantages, mask: batch.lossMask, clip: settings.ppoClip, gradientScale: scale, N: N, V: V, Vp: Vp)
+    // Diagnostics: the student's entropy and the importance weights over response positions.
+    var entropy = 0.0
+    var weightSum = 0.0
+    var weightMax = 0.0
+    for n in 0..<N where batch.lossMask[n] != 0 {
+      let row = logits + n * Vp
+      let lse = logSumExp(row, V: V)
+      var expected: Float = 0
+      for i in 0..<V { expected += expf(row[i] - lse) * row[i] }
+      entropy += Double(lse - expected)
+      weightSum += Double(weights[n])
+      weightMax = max(weightMax, Double(weights[n]))
+    }
     var singleStep = MaskedLoss(lossSum: 0, weightSum: 0)
     if settings.singleStep {
       let scratch = UnsafeMutablePointer<Float>.allocate(capacity: N * Vp)
@@ -243,7 +272,7 @@ public final class MiniLLMTrainer {
       learningRate: base.config.schedule.learningRate(atStep: base.step))
     base.step += 1
     if let pretrainingLoss { base.metrics["pt_loss", default: []].append(pretrainingLoss) }
-    return (pg.loss.lossSum, singleStep.lossSum, Double(pg.clippedTokens), localTokens)
+    return (pg.loss.lossSum, singleStep.lossSum, Double(pg.clippedTokens), localTokens, entropy, weightSum, weightMax)
   }
 
   /// L_PT on `rows` D_PT blocks: λ_PT · [(1 − kd_ratio)·CE + kd_ratio·KL(p ‖ q)], mean per
@@ -300,7 +329,8 @@ public final class MiniLLMTrainer {
           "iteration": iteration, "step": base.step, "reverse_kl_per_token": metrics.reverseKLPerToken,
           "mean_reward": metrics.meanReward, "policy_loss": metrics.policyLoss,
           "single_step_loss": metrics.singleStepLoss, "clip_fraction": metrics.clipFraction,
-          "response_length": metrics.meanResponseLength, "pt_loss": base.metrics["pt_loss"]?.last ?? 0,
+          "response_length": metrics.meanResponseLength, "entropy": metrics.entropy,
+          "mean_importance_weight": metrics.meanWeight, "max_importance_weight": metrics.maxWeight, "pt_loss": base.metrics["pt_loss"]?.last ?? 0,
           "seconds": metrics.seconds, "rollout_seconds": metrics.rolloutSeconds,
           "teacher_seconds": metrics.teacherSeconds, "update_seconds": metrics.updateSeconds,
           "communication_seconds": metrics.communicationSeconds,
