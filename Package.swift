@@ -36,13 +36,14 @@ let package = Package(
     .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"]),
     .target(name: "Randomness"),
     .target(name: "Tokenizers"),
+    .target(name: "Evaluation"),
     .target(name: "Distill", dependencies: ["Kernels"]),
     .target(name: "Datasets", dependencies: ["Tokenizers", "Randomness", "HDF5"]),
     .target(
       name: "Training",
       dependencies: [
-        "Checkpointing", "Collectives", "Datasets", "Distill", "Generation", "Kernels", "Model", "Optim",
-        "Randomness", "Tokenizers",
+        "Checkpointing", "Collectives", "Datasets", "Distill", "Evaluation", "Generation", "Kernels", "Model",
+        "Optim", "Randomness", "Tokenizers",
       ]),
     .target(name: "Checkpointing", dependencies: ["HDF5", "Model", "Optim", "Tokenizers", "Datasets", "Collectives"]),
     .target(
@@ -55,7 +56,7 @@ let package = Package(
       name: "minillm-dist",
       dependencies: [
         "MPI", "Collectives", "HDF5", "Kernels", "SelfTest", "Model", "Optim", "Generation",
-        "Randomness", "Tokenizers", "Datasets", "Checkpointing", "Training", "Distill",
+        "Randomness", "Tokenizers", "Datasets", "Checkpointing", "Training", "Distill", "Evaluation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -71,6 +72,7 @@ let package = Package(
       name: "CheckpointingTests",
       dependencies: ["Checkpointing", "Model", "Optim", "Datasets", "HDF5", "Tokenizers", "TestSupport"],
       resources: [.copy("Fixtures")]),
+    .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DistillTests", dependencies: ["Distill", "Kernels", "TestSupport"]),
     .testTarget(name: "GenerationTests", dependencies: ["Generation", "Model", "Randomness", "TestSupport"]),
     .target(name: "TestSupport", dependencies: ["Kernels", "Randomness"], path: "Tests/TestSupport"),

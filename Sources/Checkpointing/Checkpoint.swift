@@ -3,6 +3,7 @@
 // tokenizer, and room for the MiniLLM rollout store. Self-describing: the architecture on
 // resume comes from the file.
 
+import Datasets
 import Foundation
 import HDF5
 import Model
@@ -15,6 +16,8 @@ public struct LoadedCheckpoint {
   public var optimizer: AdamW
   public var state: TrainingState
   public var tokenizerJSON: String?
+  /// The MiniLLM rollout store (nil for other stages).
+  public var rollouts: RolloutStoreSnapshot?
 }
 
 /// Writing and reading checkpoints.
@@ -25,7 +28,8 @@ public enum Checkpoint {
   /// Writes a checkpoint to `path` through `path.tmp`, flushed, closed, then renamed: a crash
   /// while writing never leaves a partial file under the final name.
   public static func write(
-    to path: String, model: GPT, optimizer: AdamW, state: TrainingState, tokenizerJSON: String?
+    to path: String, model: GPT, optimizer: AdamW, state: TrainingState, tokenizerJSON: String?,
+    rollouts: RolloutStoreSnapshot? = nil
   ) throws {
     try HDF5File.writeAtomically(path) { root in
       try root.setAttribute("format", string: format)
@@ -51,11 +55,19 @@ public enum Checkpoint {
         try group.write("generator", array: rankState.generator.map { Int64(bitPattern: $0) }, shape: [4])
         try group.setAttribute("epoch", value: Int64(rankState.cursor.epoch))
         try group.setAttribute("position", value: Int64(rankState.cursor.position))
+        if let pretraining = rankState.pretrainingCursor {
+          try group.setAttribute("pretraining_epoch", value: Int64(pretraining.epoch))
+          try group.setAttribute("pretraining_position", value: Int64(pretraining.position))
+        }
       }
       let metrics = try root.createGroup("metrics")
       for (name, values) in state.metrics { try metrics.write(name, array: values, shape: [values.count]) }
-      let rollouts = try root.createGroup("rollouts")
-      try rollouts.setAttribute("count", value: Int64(0))
+      let rolloutGroup = try root.createGroup("rollouts")
+      if let rollouts {
+        try rollouts.write(into: rolloutGroup)
+      } else {
+        try rolloutGroup.setAttribute("count", value: Int64(0))
+      }
     }
   }
 
@@ -105,11 +117,16 @@ public enum Checkpoint {
       let group = try ranksGroup.openGroup("\(rank)")
       let (words, _) = try group.read("generator", as: Int64.self)
       guard words.count == 4 else { throw CheckpointError(path: path, item: "ranks/\(rank)/generator", "needs 4 words") }
+      let pretrainingCursor = group.hasAttribute("pretraining_epoch")
+        ? SamplerCursor(
+          epoch: Int(try group.scalarAttribute("pretraining_epoch", as: Int64.self)),
+          position: Int(try group.scalarAttribute("pretraining_position", as: Int64.self))) : nil
       ranks.append(RankState(
         generator: words.map { UInt64(bitPattern: $0) },
         cursor: .init(
           epoch: Int(try group.scalarAttribute("epoch", as: Int64.self)),
-          position: Int(try group.scalarAttribute("position", as: Int64.self)))))
+          position: Int(try group.scalarAttribute("position", as: Int64.self))),
+        pretrainingCursor: pretrainingCursor))
     }
     var metrics: [String: [Double]] = [:]
     let metricsGroup = try root.openGroup("metrics")
@@ -119,7 +136,10 @@ public enum Checkpoint {
       method: try root.stringAttribute("method"), runConfigJSON: try root.openGroup("config").readString("run"),
       schedule: try decode(LearningRateSchedule.self, "schedule"), ranks: ranks, metrics: metrics)
     let tokenizerJSON = root.contains("tokenizer") ? try root.readString("tokenizer") : nil
-    return LoadedCheckpoint(model: model, optimizer: optimizer, state: state, tokenizerJSON: tokenizerJSON)
+    let rollouts = root.contains("rollouts")
+      ? try RolloutStoreSnapshot.read(from: try root.openGroup("rollouts"), worldSize: worldSize, path: path) : nil
+    return LoadedCheckpoint(
+      model: model, optimizer: optimizer, state: state, tokenizerJSON: tokenizerJSON, rollouts: rollouts)
   }
 
   private static func readArena(_ arena: ParameterArena, from group: HDF5Group, path: String, prefix: String) throws {

@@ -10,19 +10,27 @@ public struct RankState: Sendable, Equatable {
   /// `SeededGenerator.stateWords`.
   public var generator: [UInt64]
   public var cursor: SamplerCursor
+  /// The cursor of the pretraining-corpus sampler (MiniLLM's L_PT term), when there is one.
+  public var pretrainingCursor: SamplerCursor?
 
-  public init(generator: [UInt64], cursor: SamplerCursor) {
+  public init(generator: [UInt64], cursor: SamplerCursor, pretrainingCursor: SamplerCursor? = nil) {
     self.generator = generator
     self.cursor = cursor
+    self.pretrainingCursor = pretrainingCursor
   }
 
-  /// Flattened for collectives: 4 generator words, epoch, position.
-  public var packed: [Int64] { generator.map { Int64(bitPattern: $0) } + [Int64(cursor.epoch), Int64(cursor.position)] }
-  public static let packedCount = 6
+  /// Flattened for collectives: 4 generator words, epoch, position, then the pretraining
+  /// cursor's epoch and position (−1, −1 when absent).
+  public var packed: [Int64] {
+    generator.map { Int64(bitPattern: $0) } + [Int64(cursor.epoch), Int64(cursor.position)]
+      + [Int64(pretrainingCursor?.epoch ?? -1), Int64(pretrainingCursor?.position ?? -1)]
+  }
+  public static let packedCount = 8
   public init(packed: ArraySlice<Int64>) {
     let values = Array(packed)
     generator = values[0..<4].map { UInt64(bitPattern: $0) }
     cursor = SamplerCursor(epoch: Int(values[4]), position: Int(values[5]))
+    pretrainingCursor = values[6] < 0 ? nil : SamplerCursor(epoch: Int(values[6]), position: Int(values[7]))
   }
 }
 

@@ -44,6 +44,27 @@ public final class Generator {
     prompts: [[Int32]], config: SamplingConfig, random: inout SeededGenerator,
     hook: SamplingHook? = nil
   ) throws -> GenerationOutput {
+    var streams = [random]
+    defer { random = streams[0] }
+    return try generate(prompts: prompts, config: config, streams: &streams, perRow: false, hook: hook)
+  }
+
+  /// Like `generate(prompts:config:random:hook:)`, but prompt b draws only from `streams[b]`:
+  /// a sequence's sample then depends on its own stream, not on which other prompts share the
+  /// batch (so a run gives the same samples whatever the batch split or number of ranks).
+  public func generate(
+    prompts: [[Int32]], config: SamplingConfig, streams: inout [SeededGenerator], hook: SamplingHook? = nil
+  ) throws -> GenerationOutput {
+    guard streams.count == prompts.count else {
+      throw SamplingConfigError(field: "streams", message: "need one random stream per prompt (\(prompts.count)), got \(streams.count)")
+    }
+    return try generate(prompts: prompts, config: config, streams: &streams, perRow: true, hook: hook)
+  }
+
+  private func generate(
+    prompts: [[Int32]], config: SamplingConfig, streams: inout [SeededGenerator], perRow: Bool,
+    hook: SamplingHook?
+  ) throws -> GenerationOutput {
     try config.validate()
     let V = model.config.vocabSize
     let Vp = model.config.paddedVocabSize
@@ -100,7 +121,7 @@ public final class Generator {
       var next = [Int32](repeating: padToken, count: B)
       for b in 0..<B where active[b] {
         let row = probabilities + b * Vp
-        let token = config.isGreedy && hook == nil ? argmax(row, V) : draw(row, V, &random)
+        let token = config.isGreedy && hook == nil ? argmax(row, V) : draw(row, V, &streams[perRow ? b : 0])
         next[b] = Int32(token)
         let logits = rows + b * Vp
         output.tokens[b].append(Int32(token))

@@ -38,39 +38,14 @@ public final class ShardedTeacherDecoder {
     return try ownRows(local, T: 1)
   }
 
-  /// Log-softmax statistics are reduced over the group; then each member gathers, from every
-  /// shard, the columns of its own rows' last positions (nothing else travels).
+  /// The last position of each union sequence, then each member's rows (see
+  /// `ShardedGPT.ownerLogProbabilities`).
   func ownRows(_ local: [Float], T: Int) throws -> [Float] {
-    let S = teacher.shards
     let rows = teacher.vocabularyRows
-    let V = teacher.config.vocabSize
-    // The last position of each union sequence.
-    var last = [Float](repeating: 0, count: S * B * rows)
-    for row in 0..<(S * B) {
+    var last = [Float](repeating: 0, count: teacher.shards * B * rows)
+    for row in 0..<(teacher.shards * B) {
       for i in 0..<rows { last[row * rows + i] = local[(row * T + T - 1) * rows + i] }
     }
-    let lse = try teacher.logSumExp(localLogits: last, rows: S * B)
-    var mine: [Float] = []
-    for owner in 0..<S {
-      let slice = Array(last[(owner * B * rows)..<((owner + 1) * B * rows)])
-      var gathered = [Float](repeating: 0, count: teacher.group.rank == owner ? S * B * rows : 0)
-      try slice.withUnsafeBufferPointer { input in
-        try gathered.withUnsafeMutableBufferPointer { output in
-          try teacher.group.gather(input, into: output, root: owner)
-        }
-      }
-      if teacher.group.rank == owner { mine = gathered }
-    }
-    let me = teacher.group.rank
-    var logProbs = [Float](repeating: 0, count: B * V)
-    for shard in 0..<S {
-      for b in 0..<B {
-        for i in 0..<rows {
-          let column = shard * rows + i
-          if column < V { logProbs[b * V + column] = mine[(shard * B + b) * rows + i] - lse[me * B + b] }
-        }
-      }
-    }
-    return logProbs
+    return try teacher.ownerLogProbabilities(local: last, rowsPerMember: B)
   }
 }

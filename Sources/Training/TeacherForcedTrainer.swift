@@ -27,13 +27,27 @@ public final class TeacherForcedTrainer {
   let tokenizerJSON: String
   var sampler: ShardedSampler
   var generator: SeededGenerator
-  var step: Int
+  public internal(set) var step: Int
   var metrics: [String: [Double]]
   let store: CheckpointStore
   /// The teacher (full model on every rank) for all methods but SFT.
-  let teacher: GPT?
-  /// Called on rank 0 after each step with (step, loss, learning rate).
-  public var progress: ((Int, Double, Float) -> Void)?
+  var teacher: GPT?
+  /// The stage and method names written into checkpoints (MiniLLM overrides them).
+  var stageName: (stage: String, method: String)?
+  /// From the checkpoint resumed from: the MiniLLM rollout store and L_PT sampler cursor.
+  var resumedRollouts: RolloutStoreSnapshot?
+  var resumedPretrainingCursor: SamplerCursor?
+  /// Called on rank 0 after each step with the step, loss, learning rate and tokens (all ranks).
+  public var progress: ((_ step: Int, _ loss: Double, _ learningRate: Float, _ tokens: Double) -> Void)?
+  /// Called on every rank every `evaluationEvery` steps (0: never) and at the last step (collective);
+  /// returns metrics logged with an `eval_` prefix. An `eval_loss` becomes the checkpoint
+  /// metric that `best.json` follows (else the training loss).
+  public var evaluate: ((_ step: Int) throws -> [String: Double])?
+  public var evaluationEvery = 0
+  /// The student being trained.
+  public var student: GPT { model }
+  /// The teacher wrapped for teacher-scored evaluation on this rank alone (nil for SFT).
+  public private(set) lazy var scoringTeacher: ShardedGPT? = teacher.flatMap { try? ShardedGPT(full: $0, group: SingleProcessCollective()) }
   /// Test hook: at this (rank, step), nudge one parameter on that rank only, so the replica
   /// check must catch it.
   public var debugPerturbation: (rank: Int, step: Int)?
@@ -93,6 +107,8 @@ public final class TeacherForcedTrainer {
       let mine = loaded.state.ranks[group.rank]
       generator = SeededGenerator(state: mine.generator)
       sampler = ShardedSampler(count: examples.count, rank: group.rank, worldSize: group.size, seed: config.seed, cursor: mine.cursor)
+      resumedRollouts = loaded.rollouts
+      resumedPretrainingCursor = mine.pretrainingCursor
       if group.rank == 0 { print("resumed from \(resumePath) at step \(step)") }
     } else {
       if let initPath = config.initFrom {
@@ -174,12 +190,20 @@ public final class TeacherForcedTrainer {
       if config.replicaCheckEvery > 0 && step % config.replicaCheckEvery == 0 {
         try requireIdenticalReplicas(model.parameters, over: group, step: step)
       }
+      var record: [String: Any] = [
+        "step": step, "loss": meanLoss, "learning_rate": Double(learningRate), "gradient_norm": norm,
+        "tokens": Int(globalWeight), "seconds": Date().timeIntervalSince(stepStart),
+      ]
+      if let evaluate, (evaluationEvery > 0 && step % evaluationEvery == 0) || step == config.steps {
+        for (name, value) in try evaluate(step) {
+          record["eval_" + name] = value
+          metrics["eval_" + name, default: []].append(value)
+        }
+        metrics["eval_step", default: []].append(Double(step))
+      }
       if group.rank == 0 {
-        progress?(step, meanLoss, learningRate)
-        try metricsLog?.append([
-          "step": step, "loss": meanLoss, "learning_rate": Double(learningRate), "gradient_norm": norm,
-          "tokens": Int(globalWeight), "seconds": Date().timeIntervalSince(stepStart),
-        ])
+        progress?(step, meanLoss, learningRate, globalWeight)
+        try metricsLog?.append(record)
       }
       if step % config.checkpointEvery == 0 || step == target { try saveCheckpoint() }
     }
@@ -251,8 +275,8 @@ public final class TeacherForcedTrainer {
   }
 
   /// Gathers every rank's generator and cursor; rank 0 writes the checkpoint; all ranks wait.
-  func saveCheckpoint() throws {
-    let mine = RankState(generator: generator.stateWords, cursor: sampler.cursor)
+  func saveCheckpoint(rollouts: RolloutStoreSnapshot? = nil, pretrainingCursor: SamplerCursor? = nil) throws {
+    let mine = RankState(generator: generator.stateWords, cursor: sampler.cursor, pretrainingCursor: pretrainingCursor)
     let gathered = try group.allGather(mine.packed)
     if group.rank == 0 {
       let ranks = (0..<group.size).map { RankState(packed: gathered[($0 * RankState.packedCount)..<(($0 + 1) * RankState.packedCount)]) }
@@ -260,12 +284,14 @@ public final class TeacherForcedTrainer {
       resolved.model = model.config
       let runJSON = String(decoding: try JSONEncoder().encode(resolved), as: UTF8.self)
       let state = TrainingState(
-        step: step, stage: config.method == .sft ? "sft" : "distill", method: config.method.rawValue,
+        step: step, stage: stageName?.stage ?? (config.method == .sft ? "sft" : "distill"),
+        method: stageName?.method ?? config.method.rawValue,
         runConfigJSON: runJSON, schedule: config.schedule,
         ranks: ranks, metrics: metrics)
       let path = store.path(step: step)
-      try Checkpoint.write(to: path, model: model, optimizer: optimizer, state: state, tokenizerJSON: tokenizerJSON)
-      try store.recordMetric(metrics["train_loss"]?.last ?? .infinity, for: path)
+      try Checkpoint.write(
+        to: path, model: model, optimizer: optimizer, state: state, tokenizerJSON: tokenizerJSON, rollouts: rollouts)
+      try store.recordMetric(metrics["eval_loss"]?.last ?? metrics["train_loss"]?.last ?? .infinity, for: path)
       store.prune()
     }
     try group.barrier()

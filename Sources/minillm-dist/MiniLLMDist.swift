@@ -13,8 +13,19 @@ struct MiniLLMDist: ParsableCommand {
       A plain process (no mpirun) is a world of one rank.
       """,
     version: MiniLLMVersion.string,
-    subcommands: [SelfTestCommand.self, TrainCommand.self, DataCommand.self, TokenizerCommand.self, InspectCommand.self, ImportHFCommand.self, ExportHFCommand.self, BenchCommand.self, HDF5SampleCommand.self, DebugCommand.self]
+    subcommands: [SelfTestCommand.self, TrainCommand.self, EvalCommand.self, DataCommand.self, TokenizerCommand.self, InspectCommand.self, ImportHFCommand.self, ExportHFCommand.self, BenchCommand.self, HDF5SampleCommand.self, DebugCommand.self]
   )
+
+  /// Expands `--config FILE` option files, then runs the command line.
+  static func main() {
+    let arguments: [String]
+    do {
+      arguments = try ConfigFileArguments.expand(Array(CommandLine.arguments.dropFirst()))
+    } catch {
+      exit(withError: error)
+    }
+    main(arguments)
+  }
 }
 
 /// The version printed by `--version` (semantic versioning).

@@ -1,6 +1,7 @@
 // `minillm-dist debug sharded-teacher --shards S`: checks, across all ranks, that a teacher
 // split over groups of S ranks gives the unsharded model's log-probabilities, for a ragged
-// batch from scratch and through KV-cache decoding.
+// batch from scratch, through KV-cache decoding, and teacher-forced scoring of each member's
+// own batch.
 
 import ArgumentParser
 import Collectives
@@ -80,6 +81,19 @@ struct ShardedTeacherCheck: ParsableCommand {
           }
         }
         return nil
+      }
+      runner.check("teacher in groups of \(shards): teacher-forced scoring of members' own batches (different B and T) matches the unsharded model") {
+        let Bm = 2 + group.rank % 2
+        let Tm = 6 + group.rank
+        let own = (0..<(Bm * Tm)).map { Int32(($0 * 17 + 5 * world.rank + 3) % V) }
+        let logProbs = try teacher.memberLogProbabilities(tokens: own, B: Bm, T: Tm, pad: 0)
+        let ownLogits = full.forward(TokenBatch(B: Bm, T: Tm, tokens: own))
+        var worst: Float = 0
+        for n in 0..<(Bm * Tm) {
+          let lse = logSumExp(ownLogits + n * Vp, V: V)
+          for v in 0..<V { worst = max(worst, abs(logProbs[n * V + v] - (ownLogits[n * Vp + v] - lse))) }
+        }
+        return worst <= 1e-4 ? nil : "max abs diff \(worst) in log p"
       }
       if world.rank == 0 {
         print("sharded-teacher: \(runner.passedCount) passed, \(runner.failedCount) failed")

@@ -8,7 +8,10 @@ import Foundation
 import Kernels
 import Model
 import Optim
+import Tokenizers
 import Training
+import Datasets
+import MPI
 
 /// Every method `train` accepts: the teacher-forced ones and MiniLLM.
 enum TrainMethod: String, ExpressibleByArgument, CaseIterable {
@@ -40,8 +43,8 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Longest sampled response in on-policy steps and MiniLLM rollouts.") var onPolicyMaxNewTokens = 128
   @Option(help: "MiniLLM: teacher-mix strength α of the sampling distribution.") var alpha = 0.2
   @Option(help: "MiniLLM: ranks per teacher group (divides the world size).") var teacherShards = 1
-  @Option(help: "MiniLLM: prompts per rank per rollout collection.") var rolloutsPerRank = 32
-  @Option(help: "MiniLLM: sequences per PPO minibatch (one optimizer step each).") var minibatchSize = 8
+  @Option(help: "MiniLLM: prompts per rollout collection, over all ranks (a multiple of the number of ranks).") var rollouts = 256
+  @Option(help: "MiniLLM: sequences per PPO minibatch (one optimizer step), over all ranks.") var minibatch = 64
   @Option(help: "MiniLLM: PPO epochs over each collection.") var ppoEpochs = 4
   @Option(help: "MiniLLM: PPO clip ε.") var ppoClip = 0.2
   @Option(help: "MiniLLM: discount γ of future rewards.") var gamma = 0.95
@@ -59,11 +62,11 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Run directory.") var runDir: String
   @Option(help: "Total optimizer steps.") var steps = 100
   @Option(help: "Sequences per rank per step.") var batchSize = 8
-  @Option(help: "Peak learning rate.") var lr: Float = 5e-4
-  @Option(help: "Warm-up steps.") var warmup = 10
-  @Option(help: "Schedule: constant or cosine (to --min-lr at the last step).") var schedule = "cosine"
-  @Option(help: "Final learning rate of the cosine schedule.") var minLr: Float = 5e-5
-  @Option(help: "Weight decay (decoupled; matrices and embeddings only).") var weightDecay: Float = 0.01
+  @Option(help: "Peak learning rate (default 5e-4; minillm: 5e-6).") var lr: Float?
+  @Option(help: "Warm-up steps (default 10; minillm: 100).") var warmup: Int?
+  @Option(help: "Schedule: constant or cosine to --min-lr at the last step (default cosine; minillm: constant).") var schedule: String?
+  @Option(help: "Final learning rate of the cosine schedule (default lr / 10).") var minLr: Float?
+  @Option(help: "Weight decay (decoupled; matrices and embeddings only; default 0.01; minillm: 1e-6).") var weightDecay: Float?
   @Option(help: "Width of a fresh model.") var dModel = 128
   @Option(help: "Layers of a fresh model.") var nLayer = 4
   @Option(help: "Heads of a fresh model.") var nHead = 4
@@ -73,6 +76,12 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Checkpoints kept besides the best.") var keepLast = 3
   @Option(help: "auto, or a checkpoint path.") var resume: String?
   @Option(help: "Stop after this many steps in this invocation (checkpoints first).") var stopAfter: Int?
+  @Option(help: .hidden) var stopAfterChunks: Int?
+  @Option(help: "A JSON file of options (keys are option names, e.g. \"kd_ratio\": 0.5 or \"no-single-step\": true); options on the command line override it.") var config: String?
+  @Option(help: "Evaluate every N steps (N MiniLLM iterations); 0: only at the end when --eval-data is given.") var evalEvery = 0
+  @Option(help: "Evaluation JSONL (instruction, input, output, optional references), sampled with the evaluation protocol's settings.") var evalData: String?
+  @Option(help: "Evaluation: prompts evaluated (0: all).") var evalPrompts = 64
+  @Option(help: "Evaluation: longest generated response.") var evalMaxNewTokens = 128
   @Option(help: "Threads per rank (default: OPENBLAS_NUM_THREADS, else the node's cores / ranks on the node).") var threads: Int?
   @Option(help: "Compare parameter checksums across ranks every N steps (0: never).") var replicaCheckEvery = 50
   @Flag(help: "Start each layer's gradient all-reduce during the backward (non-blocking).") var overlapReduction = false
@@ -80,9 +89,33 @@ struct TrainCommand: ParsableCommand {
   @Option(help: .hidden) var debugPerturbStep = 2
 
   func validate() throws {
-    if schedule != "constant" && schedule != "cosine" {
+    if let schedule, schedule != "constant" && schedule != "cosine" {
       throw ValidationError("--schedule must be constant or cosine, got \(schedule)")
     }
+  }
+
+  /// Training-time evaluation uses the final protocol's sampling settings with one seed.
+  var evaluationProtocol: EvaluationProtocol { EvaluationProtocol.paper(maxNewTokens: evalMaxNewTokens).firstSeeds(1) }
+
+  /// The evaluator for --eval-data, if given.
+  func makeEvaluator(world: Communicator, contextLength: Int) throws -> Evaluator? {
+    guard let evalData else { return nil }
+    let maxPromptLength = contextLength - min(evalMaxNewTokens, contextLength / 2)
+    return try Evaluator(
+      records: try InstructionRecord.readJSONL(evalData), tokenizer: try BPETokenizer.load(contentsOf: tokenizer),
+      maxPromptLength: maxPromptLength, maxLength: contextLength, limit: evalPrompts, group: world)
+  }
+
+  /// The optimization settings, with the method's reference defaults (METHOD.md) where not given.
+  var optimization: (lr: Float, warmup: Int, schedule: LearningRateSchedule, weightDecay: Float) {
+    let isMiniLLM = method == .minillm
+    let peak = lr ?? (isMiniLLM ? 5e-6 : 5e-4)
+    let warm = warmup ?? (isMiniLLM ? 100 : 10)
+    let kind = schedule ?? (isMiniLLM ? "constant" : "cosine")
+    let resolved: LearningRateSchedule = kind == "constant"
+      ? .constant(peak, warmupSteps: warm)
+      : .cosine(peak, warmupSteps: warm, totalSteps: steps, floor: minLr ?? peak / 10)
+    return (peak, warm, resolved, weightDecay ?? (isMiniLLM ? 1e-6 : 0.01))
   }
 
   func run() throws {
@@ -92,11 +125,8 @@ struct TrainCommand: ParsableCommand {
       let config = TeacherForcedConfig(
         data: data, tokenizer: tokenizer, runDirectory: runDir,
         model: GPTConfig(vocabSize: 2, contextLength: contextLength, dModel: dModel, nLayer: nLayer, nHead: nHead),
-        batchSize: batchSize, steps: steps,
-        schedule: schedule == "constant"
-          ? .constant(lr, warmupSteps: warmup)
-          : .cosine(lr, warmupSteps: warmup, totalSteps: steps, floor: minLr),
-        optimizer: AdamWConfig(weightDecay: weightDecay), seed: seed,
+        batchSize: batchSize, steps: steps, schedule: optimization.schedule,
+        optimizer: AdamWConfig(weightDecay: optimization.weightDecay), seed: seed,
         checkpointEvery: checkpointEvery, keepLast: keepLast)
       var resolved = config
       resolved.method = TeacherForcedMethod(rawValue: method.rawValue) ?? .rkl
@@ -125,28 +155,22 @@ struct TrainCommand: ParsableCommand {
         settings.pretrainingLoss = pretrainData != nil
         settings.lambdaPT = lambdaPt
         settings.kdRatio = kdRatio
-        guard teacherShards >= 1, world.size % teacherShards == 0 else {
-          throw ValidationError("--teacher-shards \(teacherShards) must divide the world size \(world.size)")
-        }
-        let teacherGroup = try world.splitCommunicator(color: world.rank / teacherShards, key: world.rank)
-        let trainer = try MiniLLMTrainer(
-          config: resolved, settings: settings, group: world, teacherGroup: teacherGroup,
-          rolloutsPerRank: rolloutsPerRank, minibatchSize: minibatchSize, maxNewTokens: onPolicyMaxNewTokens,
-          pretrainingData: pretrainData, resume: resume)
-        trainer.progress = { iteration, m in
-          print(String(format: "iteration %d/%d  reverse KL/token %.4f  reward %.4f  pg %.4f  single-step %.4f  clip %.2f  length %.1f  %.2f s (rollout %.2f, of which teacher %.2f; update %.2f; communication %.2f)",
-            iteration, steps, m.reverseKLPerToken, m.meanReward, m.policyLoss, m.singleStepLoss, m.clipFraction, m.meanResponseLength,
-            m.seconds, m.rolloutSeconds, m.teacherSeconds, m.updateSeconds, m.communicationSeconds))
-        }
-        try trainer.run(iterations: steps)
+        try runMiniLLM(world: world, config: resolved, settings: settings)
         return 0
       }
       let trainer = try TeacherForcedTrainer(config: resolved, group: world, resume: resume)
+      if let evaluator = try makeEvaluator(world: world, contextLength: trainer.student.config.contextLength) {
+        trainer.evaluationEvery = evalEvery
+        trainer.evaluate = { step in
+          let result = try evaluator.evaluate(model: trainer.student, teacher: trainer.scoringTeacher, protocol: evaluationProtocol)
+          if world.rank == 0 { print("eval at step \(step): " + formatMetrics(result.mean)) }
+          return result.mean
+        }
+      }
       if let debugPerturbRank { trainer.debugPerturbation = (debugPerturbRank, debugPerturbStep) }
-      let start = Date()
-      trainer.progress = { step, loss, learningRate in
-        let elapsed = Date().timeIntervalSince(start)
-        print(String(format: "step %d/%d  loss %.4f  lr %.2e  %.1f s", step, steps, loss, learningRate, elapsed))
+      let eta = ProgressClock(totalSteps: steps, startStep: trainer.step)
+      trainer.progress = { step, loss, learningRate, tokens in
+        print(String(format: "step %d/%d  loss %.4f  lr %.2e  ", step, steps, loss, learningRate) + eta.line(step: step, tokens: tokens))
       }
       try trainer.run(stopAfter: stopAfter)
       return 0

@@ -66,6 +66,22 @@ def same(a, b):
         for name in x["metrics"]:
             if x[f"metrics/{name}"][()].tobytes() != y[f"metrics/{name}"][()].tobytes():
                 return f"metrics/{name} differs"
+        # Per-rank generators and loader cursors, and the MiniLLM rollout store.
+        for rank in x["ranks"]:
+            if x[f"ranks/{rank}/generator"][()].tobytes() != y[f"ranks/{rank}/generator"][()].tobytes():
+                return f"ranks/{rank}/generator differs"
+            if dict(x[f"ranks/{rank}"].attrs) != dict(y[f"ranks/{rank}"].attrs):
+                return f"ranks/{rank} cursors differ"
+        if dict(x["rollouts"].attrs) != dict(y["rollouts"].attrs):
+            return f"rollouts attributes differ: {dict(x['rollouts'].attrs)} vs {dict(y['rollouts'].attrs)}"
+        def datasets(group):
+            found = {}
+            group.visititems(lambda name, item: found.__setitem__(name, item[()].tobytes()) if isinstance(item, h5py.Dataset) else None)
+            return found
+        rx, ry = datasets(x["rollouts"]), datasets(y["rollouts"])
+        if rx != ry:
+            differing = sorted(k for k in set(rx) | set(ry) if rx.get(k) != ry.get(k))
+            return f"rollout store differs: {differing[:5]}"
     return None
 
 
@@ -101,7 +117,7 @@ def main():
             print(f"DIFFERENT: {problem}")
             return 1
         if tolerance is None:
-            print(f"identical at step {steps[0]}: parameters, AdamW state and loss log")
+            print(f"identical at step {steps[0]}: parameters, AdamW state, metric logs, rank states and rollout store")
     else:
         print(f"layout ok at step {steps[0]}")
     return 0

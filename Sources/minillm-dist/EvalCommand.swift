@@ -1,0 +1,111 @@
+// `minillm-dist eval`: sample and score checkpoints on an evaluation set under the paper's
+// protocol (or a quicker one), distributed over ranks, with teacher-scored diagnostics.
+
+import ArgumentParser
+import Checkpointing
+import Collectives
+import Datasets
+import Foundation
+import Generation
+import MPI
+import Model
+import Tokenizers
+import Training
+
+struct EvalCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "eval",
+    abstract: "Evaluate checkpoints: Rouge-L, exact match, valid rate, Dist-4, length, loss, teacher-scored KL and NLL.",
+    discussion: """
+      The evaluation set is instruction JSONL (instruction, input, output, optional references).
+      --protocol paper samples with temperature 1, top-k 0, top-p 1, no_repeat_ngram_size 6 and
+      seeds 10, 20, 30, 40, 50 and reports mean ± standard deviation over seeds. With --teacher,
+      the student's samples are scored by the teacher (sharded over --teacher-shards ranks).
+      """)
+
+  @Option(name: .customLong("model"), help: "Checkpoint to evaluate (repeat for several).") var models: [String]
+  @Option(help: "Evaluation JSONL.") var data: String
+  @Option(help: "tokenizer.json (default: the one stored in the first checkpoint).") var tokenizer: String?
+  @Option(help: "Teacher checkpoint for teacher-scored metrics.") var teacher: String?
+  @Option(help: "Ranks per teacher group (divides the world size).") var teacherShards = 1
+  @Option(name: .customLong("protocol"), help: "paper (5 seeds) or quick (first seed only); same sampling settings.") var protocolName: String = "paper"
+  @Option(help: "Seeds, comma-separated (overrides the protocol's).") var seeds: String?
+  @Option(help: "Longest generated response, in tokens.") var maxNewTokens = 256
+  @Option(help: "Longest prompt kept, in tokens (longer ones are dropped).") var maxPromptLength = 256
+  @Option(help: "Records evaluated (0: all).") var prompts = 0
+  @Option(help: "Sequences per generation batch per rank.") var batchSize = 8
+  @Option(help: "Write the results as JSON here.") var output: String?
+  @Option(help: "Write the first seed's responses as JSONL here.") var samples: String?
+
+  func validate() throws {
+    guard ["paper", "quick"].contains(protocolName) else { throw ValidationError("--protocol must be paper or quick") }
+    guard !models.isEmpty else { throw ValidationError("give at least one --model CHECKPOINT") }
+  }
+
+  /// The protocol the options select.
+  var evaluationProtocol: EvaluationProtocol {
+    var chosen = EvaluationProtocol.paper(maxNewTokens: maxNewTokens)
+    if protocolName == "quick" { chosen = chosen.firstSeeds(1) }
+    if let seeds { chosen.seeds = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) } }
+    return chosen
+  }
+
+  func run() throws {
+    try MPIJob.run { world in
+      let first = try Checkpoint.read(models[0])
+      let encoder: BPETokenizer
+      if let tokenizer {
+        encoder = try BPETokenizer.load(contentsOf: tokenizer)
+      } else if let json = first.tokenizerJSON {
+        encoder = try BPETokenizer.load(json: Data(json.utf8), path: models[0])
+      } else {
+        throw ValidationError("\(models[0]) stores no tokenizer; pass --tokenizer")
+      }
+      let records = try InstructionRecord.readJSONL(data)
+      let sharded = try teacher.map { path -> ShardedGPT in
+        let group = try teacherGroup(world, shards: teacherShards)
+        return try ShardedGPT(full: try Checkpoint.read(path).model, group: group)
+      }
+      let evaluator = try Evaluator(
+        records: records, tokenizer: encoder, maxPromptLength: min(maxPromptLength, first.model.config.contextLength - 1),
+        maxLength: first.model.config.contextLength, limit: prompts, group: world, batchSize: batchSize)
+      let chosen = evaluationProtocol
+      if world.rank == 0 {
+        print("evaluating \(evaluator.records.count) prompts of \(data) with \(chosen.seeds.count) seed(s) on \(world.size) rank(s)\(evaluator.isSyntheticTask ? " (synthetic task: valid rate from its checker)" : "")")
+      }
+      var results: [[String: Any]] = []
+      for path in models {
+        let model = path == models[0] ? first.model : try Checkpoint.read(path).model
+        let started = Date()
+        let result = try evaluator.evaluate(model: model, teacher: sharded, protocol: chosen)
+        if world.rank == 0 {
+          print("\(path)  (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)")
+          for key in result.mean.keys.sorted() {
+            let name = key.padding(toLength: 22, withPad: " ", startingAt: 0)
+            print("  " + name + String(format: "%10.4f ± %.4f", result.mean[key]!, result.standardDeviation[key]!))
+          }
+          results.append(["model": path, "mean": result.mean, "std": result.standardDeviation, "per_seed": result.perSeed])
+          if let samples, path == models[0] { try writeSamples(result.samples, to: samples) }
+        }
+      }
+      if world.rank == 0, let output {
+        let data = try JSONSerialization.data(
+          withJSONObject: ["data": data, "seeds": chosen.seeds, "results": results], options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: URL(fileURLWithPath: output))
+      }
+      return 0
+    }
+  }
+
+  func writeSamples(_ samples: [EvaluationSample], to path: String) throws {
+    var text = ""
+    for sample in samples {
+      let object: [String: Any] = [
+        "instruction": sample.instruction, "input": sample.input, "response": sample.response,
+        "references": sample.references, "rouge_l": sample.rougeL,
+      ]
+      text += String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self) + "\n"
+    }
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+  }
+}
