@@ -37,6 +37,7 @@ let package = Package(
     .target(name: "Randomness"),
     .target(name: "Tokenizers"),
     .target(name: "Evaluation"),
+    .target(name: "Reports"),
     .target(name: "Distill", dependencies: ["Kernels"]),
     .target(name: "Datasets", dependencies: ["Tokenizers", "Randomness", "HDF5"]),
     .target(
@@ -56,7 +57,7 @@ let package = Package(
       name: "minillm-dist",
       dependencies: [
         "MPI", "Collectives", "HDF5", "Kernels", "SelfTest", "Model", "Optim", "Generation",
-        "Randomness", "Tokenizers", "Datasets", "Checkpointing", "Training", "Distill", "Evaluation",
+        "Randomness", "Tokenizers", "Datasets", "Checkpointing", "Training", "Distill", "Evaluation", "Reports",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -72,6 +73,7 @@ let package = Package(
       name: "CheckpointingTests",
       dependencies: ["Checkpointing", "Model", "Optim", "Datasets", "HDF5", "Tokenizers", "TestSupport"],
       resources: [.copy("Fixtures")]),
+    .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DistillTests", dependencies: ["Distill", "Kernels", "TestSupport"]),
     .testTarget(name: "GenerationTests", dependencies: ["Generation", "Model", "Randomness", "TestSupport"]),
