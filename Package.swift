@@ -38,6 +38,9 @@ let package = Package(
     .target(name: "Tokenizers"),
     .target(name: "Evaluation"),
     .target(name: "Reports"),
+    .target(
+      name: "Sweeps",
+      dependencies: ["Checkpointing", "Collectives", "Datasets", "Distill", "Model", "Optim", "Reports", "Tokenizers", "Training"]),
     .target(name: "Distill", dependencies: ["Kernels"]),
     .target(name: "Datasets", dependencies: ["Tokenizers", "Randomness", "HDF5"]),
     .target(
@@ -57,7 +60,7 @@ let package = Package(
       name: "minillm-dist",
       dependencies: [
         "MPI", "Collectives", "HDF5", "Kernels", "SelfTest", "Model", "Optim", "Generation",
-        "Randomness", "Tokenizers", "Datasets", "Checkpointing", "Training", "Distill", "Evaluation", "Reports",
+        "Randomness", "Tokenizers", "Datasets", "Checkpointing", "Training", "Distill", "Evaluation", "Reports", "Sweeps",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

@@ -8,19 +8,26 @@ struct MiniLLMDist: ParsableCommand {
     commandName: "minillm-dist",
     abstract: "MiniLLM knowledge distillation of language models, data-parallel over MPI.",
     discussion: """
-      Run under MPI, for example:
+      With no arguments, runs the embedded quickstart sweep (synthetic task → teacher → SFT
+      students of two sizes → MiniLLM vs SFT vs KD vs SeqKD → evaluation → results in
+      runs/quickstart/results) under mpirun -n 2. Run any subcommand under MPI, for example:
         mpirun -n 2 minillm-dist selftest
       A plain process (no mpirun) is a world of one rank.
       """,
     version: MiniLLMVersion.string,
-    subcommands: [SelfTestCommand.self, TrainCommand.self, EvalCommand.self, DataCommand.self, TokenizerCommand.self, InspectCommand.self, ImportHFCommand.self, ExportHFCommand.self, BenchCommand.self, HDF5SampleCommand.self, DebugCommand.self]
+    subcommands: [SelfTestCommand.self, TrainCommand.self, EvalCommand.self, SweepCommand.self, DataCommand.self, TokenizerCommand.self, InspectCommand.self, ImportHFCommand.self, ExportHFCommand.self, BenchCommand.self, HDF5SampleCommand.self, DebugCommand.self]
   )
 
   /// Expands `--config FILE` option files, then runs the command line.
+  /// With no arguments, runs the embedded quickstart under mpirun -n 2.
   static func main() {
-    let arguments: [String]
+    var arguments = Array(CommandLine.arguments.dropFirst())
+    if arguments.isEmpty {
+      if !DefaultJob.underMPI { DefaultJob.relaunchUnderMPI() }
+      arguments = DefaultJob.arguments
+    }
     do {
-      arguments = try ConfigFileArguments.expand(Array(CommandLine.arguments.dropFirst()))
+      arguments = try ConfigFileArguments.expand(arguments)
     } catch {
       exit(withError: error)
     }

@@ -1,0 +1,235 @@
+// The sweep configuration: data, teacher, student sizes, methods, each stage's training
+// settings and the evaluation, as JSON with snake_case keys; every field has a default (the
+// embedded quickstart) so a file only names what it changes.
+
+import Foundation
+
+/// A model shape (GPT-2 family) with a name used in run directories and tables.
+public struct ModelShape: Codable, Sendable, Equatable {
+  public var name: String
+  public var dModel: Int
+  public var nLayer: Int
+  public var nHead: Int
+
+  enum CodingKeys: String, CodingKey { case name, dModel = "d_model", nLayer = "n_layer", nHead = "n_head" }
+
+  public init(name: String, dModel: Int, nLayer: Int, nHead: Int) {
+    self.name = name
+    self.dModel = dModel
+    self.nLayer = nLayer
+    self.nHead = nHead
+  }
+}
+
+/// Optimization settings of one teacher-forced stage.
+public struct StageSettings: Codable, Sendable, Equatable {
+  /// Optimizer steps.
+  public var steps: Int
+  /// Peak learning rate (cosine to a tenth of it after `warmup` steps).
+  public var lr: Float
+  public var warmup: Int = 10
+  /// Sequences per rank per step.
+  public var batchSize: Int
+
+  enum CodingKeys: String, CodingKey { case steps, lr, warmup, batchSize = "batch_size" }
+
+  public init(steps: Int, lr: Float, warmup: Int = 10, batchSize: Int) {
+    self.steps = steps
+    self.lr = lr
+    self.warmup = warmup
+    self.batchSize = batchSize
+  }
+}
+
+/// A sweep over student sizes × methods. `SweepConfig.quickstart` is the embedded default.
+public struct SweepConfig: Codable, Sendable, Equatable {
+  /// Where the data comes from: the synthetic task (no files) or instruction JSONL files.
+  public struct DataSource: Codable, Sendable, Equatable {
+    /// Records of the synthetic task to generate when `train` is not given.
+    public var syntheticCount = 4000
+    public var syntheticSeed: UInt64 = 1
+    /// Instruction JSONL for training (and optionally validation); nil: the synthetic task.
+    public var train: String?
+    public var validation: String?
+    /// Held out of `train` when `validation` is not given.
+    public var validationCount = 400
+    /// Pretraining text files for MiniLLM's L_PT term (empty: L_PT off).
+    public var pretrain: [String] = []
+    /// An existing tokenizer.json; nil: train a byte-level BPE of `vocabSize` ids on the data.
+    public var tokenizer: String?
+    public var vocabSize = 512
+    public var maxPromptLength = 96
+    public var maxLength = 128
+
+    enum CodingKeys: String, CodingKey {
+      case syntheticCount = "synthetic_count", syntheticSeed = "synthetic_seed", train, validation
+      case validationCount = "validation_count", pretrain, tokenizer, vocabSize = "vocab_size"
+      case maxPromptLength = "max_prompt_length", maxLength = "max_length"
+    }
+    public init() {}
+  }
+
+  /// The teacher: trained here with SFT (`shape`, `training`) or given as a checkpoint (ours,
+  /// or one made by `import-hf`).
+  public struct Teacher: Codable, Sendable, Equatable {
+    public var checkpoint: String?
+    public var shape = ModelShape(name: "teacher", dModel: 128, nLayer: 4, nHead: 4)
+    public var training = StageSettings(steps: 600, lr: 2e-3, warmup: 20, batchSize: 16)
+    enum CodingKeys: String, CodingKey { case checkpoint, shape, training }
+    public init() {}
+  }
+
+  /// SeqKD: the teacher's sampled responses to the training prompts, trained on with the KD
+  /// mix (authors' scripts, "kd") or pure cross-entropy (textbook, "ce").
+  public struct SeqKD: Codable, Sendable, Equatable {
+    public var variant = "kd"
+    public var maxNewTokens = 48
+    enum CodingKeys: String, CodingKey { case variant, maxNewTokens = "max_new_tokens" }
+    public init() {}
+  }
+
+  /// MiniLLM's stage settings (the rest of its flags keep METHOD.md's defaults).
+  public struct MiniLLM: Codable, Sendable, Equatable {
+    public var steps = 60
+    public var lr: Float = 5e-4
+    public var warmup = 5
+    /// Rollouts per collection and sequences per minibatch, over all ranks.
+    public var rollouts = 64
+    public var minibatch = 32
+    public var ppoEpochs = 2
+    public var alpha = 0.2
+    /// Ranks per teacher group (divides the number of ranks).
+    public var teacherShards = 2
+    public var maxNewTokens = 48
+    /// Chunk of prompts sampled together per rank.
+    public var batchSize = 16
+    public var lambdaPT = 1.0
+    enum CodingKeys: String, CodingKey {
+      case steps, lr, warmup, rollouts, minibatch, ppoEpochs = "ppo_epochs", alpha, teacherShards = "teacher_shards"
+      case maxNewTokens = "max_new_tokens", batchSize = "batch_size", lambdaPT = "lambda_pt"
+    }
+    public init() {}
+  }
+
+  /// Final evaluation of every model: the paper's sampling settings on `prompts` validation
+  /// prompts with `seeds`.
+  public struct Evaluation: Codable, Sendable, Equatable {
+    public var prompts = 200
+    public var seeds: [UInt64] = [10, 20, 30]
+    public var maxNewTokens = 48
+    enum CodingKeys: String, CodingKey { case prompts, seeds, maxNewTokens = "max_new_tokens" }
+    public init() {}
+  }
+
+  public var data = DataSource()
+  public var teacher = Teacher()
+  public var students = [
+    ModelShape(name: "s", dModel: 32, nLayer: 2, nHead: 2), ModelShape(name: "m", dModel: 64, nLayer: 2, nHead: 4),
+  ]
+  /// Methods run from each student's SFT initialization: sft, kd, seqkd, minillm, and the
+  /// divergences rkl, jsd, tvd, sfkl, srkl.
+  public var methods = ["sft", "kd", "seqkd", "minillm"]
+  /// Student SFT (the initialization of every method, and the "sft" result).
+  public var sft = StageSettings(steps: 300, lr: 3e-3, warmup: 10, batchSize: 16)
+  /// Distillation from the SFT student (kd, seqkd, divergences).
+  public var distill = StageSettings(steps: 150, lr: 1e-3, warmup: 10, batchSize: 16)
+  public var kdRatio = 0.5
+  public var seqkd = SeqKD()
+  public var minillm = MiniLLM()
+  public var evaluation = Evaluation()
+  public var contextLength = 128
+  public var seed: UInt64 = 1
+
+  enum CodingKeys: String, CodingKey {
+    case data, teacher, students, methods, sft, distill, kdRatio = "kd_ratio", seqkd, minillm, evaluation
+    case contextLength = "context_length", seed
+  }
+
+  public init() {}
+
+  /// The embedded default: the synthetic task, a teacher of about 0.9M parameters, students of
+  /// about 50k and 140k, SFT / KD / SeqKD / MiniLLM.
+  public static let quickstart = SweepConfig()
+
+  static let knownMethods: Set<String> = ["sft", "kd", "seqkd", "minillm", "rkl", "jsd", "tvd", "sfkl", "srkl"]
+
+  /// Throws `SweepError` naming the first invalid field.
+  public func validate(worldSize: Int) throws {
+    func require(_ ok: Bool, _ field: String, _ message: String) throws {
+      if !ok { throw SweepError("invalid sweep config: \(field) \(message)") }
+    }
+    try require(!students.isEmpty, "students", "needs at least one size")
+    try require(Set(students.map(\.name)).count == students.count, "students", "names must differ")
+    for (i, s) in Array(students.enumerated().map { ($0.offset, $0.element) }) + [(-1, teacher.shape)] {
+      let field = i < 0 ? "teacher.shape" : "students[\(i)]"
+      try require(s.dModel > 0 && s.nLayer > 0 && s.nHead > 0 && s.dModel % s.nHead == 0, field, "needs d_model divisible by n_head (got \(s.dModel), \(s.nHead))")
+      try require(s.name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }, field + ".name", "may hold letters, digits, - and _ only")
+    }
+    for method in methods { try require(Self.knownMethods.contains(method), "methods", "has unknown method \(method)") }
+    try require(methods.contains("sft"), "methods", "must include sft (every method starts from the SFT student)")
+    try require(["kd", "ce"].contains(seqkd.variant), "seqkd.variant", "must be kd or ce")
+    try require(data.maxPromptLength < data.maxLength && data.maxLength <= contextLength, "data.max_length", "needs max_prompt_length < max_length ≤ context_length")
+    try require(minillm.rollouts % worldSize == 0 && minillm.minibatch % worldSize == 0, "minillm.rollouts", "and minibatch must be multiples of the number of ranks (\(worldSize))")
+    try require(worldSize % minillm.teacherShards == 0, "minillm.teacher_shards", "(\(minillm.teacherShards)) must divide the number of ranks (\(worldSize))")
+    try require(teacher.shape.nHead % minillm.teacherShards == 0 || teacher.checkpoint != nil, "minillm.teacher_shards", "must divide the teacher's heads")
+    try require(!evaluation.seeds.isEmpty && evaluation.prompts >= 1, "evaluation", "needs seeds and prompts ≥ 1")
+  }
+
+  /// Keys that may appear although the default leaves them out (optional fields).
+  static let optionalKeys: Set<String> = ["data.train", "data.validation", "data.tokenizer", "teacher.checkpoint"]
+
+  /// Reads a JSON file; missing fields keep their defaults (the file is laid over the default
+  /// configuration key by key; lists replace lists). An unknown key is an error naming it.
+  public static func load(_ path: String) throws -> SweepConfig {
+    guard let data = FileManager.default.contents(atPath: path) else { throw SweepError("cannot read sweep config \(path)") }
+    let user: [String: Any]
+    do {
+      guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        throw SweepError("\(path): expected a JSON object")
+      }
+      user = object
+    } catch let error as SweepError {
+      throw error
+    } catch {
+      throw SweepError("\(path) is not valid JSON (\(error.localizedDescription))")
+    }
+    let defaults = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(SweepConfig())) as! [String: Any]
+    let merged = try overlay(user, on: defaults, path: "", file: path)
+    do {
+      return try JSONDecoder().decode(SweepConfig.self, from: try JSONSerialization.data(withJSONObject: merged))
+    } catch let DecodingError.keyNotFound(key, context) {
+      throw SweepError("\(path): missing \(codingPath(context.codingPath + [key]))")
+    } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+      throw SweepError("\(path): \(codingPath(context.codingPath)): \(context.debugDescription)")
+    } catch let DecodingError.dataCorrupted(context) {
+      throw SweepError("\(path): \(codingPath(context.codingPath)): \(context.debugDescription)")
+    }
+  }
+
+  /// `user` laid over `base`: objects merge key by key, anything else replaces.
+  static func overlay(_ user: [String: Any], on base: [String: Any], path: String, file: String) throws -> [String: Any] {
+    var out = base
+    for (key, value) in user where !key.hasPrefix("#") && key != "comment" {
+      let keyPath = path.isEmpty ? key : path + "." + key
+      guard base[key] != nil || optionalKeys.contains(keyPath) else {
+        throw SweepError("\(file): unknown key \(keyPath) (known here: \(base.keys.sorted().joined(separator: ", ")))")
+      }
+      if let inner = value as? [String: Any], let baseInner = base[key] as? [String: Any] {
+        out[key] = try overlay(inner, on: baseInner, path: keyPath, file: file)
+      } else {
+        out[key] = value
+      }
+    }
+    return out
+  }
+
+  static func codingPath(_ keys: [any CodingKey]) -> String {
+    keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+  }
+}
+
+/// A sweep that cannot go on.
+public struct SweepError: Error, CustomStringConvertible, Sendable {
+  public var description: String
+  public init(_ description: String) { self.description = description }
+}

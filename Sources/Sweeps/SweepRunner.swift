@@ -1,0 +1,157 @@
+// Runs a sweep under one mpirun: data → teacher → for each student size an SFT student, then
+// each method from it → evaluation of every model → the results table, scaling-law fits and
+// plots. Every stage lives in its own directory, is skipped once done (done.json), and a
+// half-finished training stage resumes exactly from its newest checkpoint.
+
+import Checkpointing
+import Collectives
+import Datasets
+import Foundation
+import Model
+import Tokenizers
+import Training
+
+/// Orchestrates a sweep; every rank runs it together.
+public final class SweepRunner {
+  public let config: SweepConfig
+  public let runDirectory: String
+  let world: any Collective
+  /// The teacher group of `shards` consecutive ranks this rank belongs to (a split of the world).
+  let makeTeacherGroup: (Int) throws -> any Collective
+  /// Stop (checkpointed) after this many optimizer steps in this invocation (tests); nil: run on.
+  public var stepBudget: Int?
+  /// Rank 0's progress lines.
+  public var log: (String) -> Void = { print($0) }
+  var stepsTaken = 0
+  var stageNumber = 0
+  var stageCount = 0
+
+  public init(
+    config: SweepConfig, runDirectory: String, world: any Collective,
+    makeTeacherGroup: @escaping (Int) throws -> any Collective
+  ) throws {
+    try config.validate(worldSize: world.size)
+    self.config = config
+    self.runDirectory = runDirectory
+    self.world = world
+    self.makeTeacherGroup = makeTeacherGroup
+  }
+
+  /// Paths of the run directory.
+  var dataDirectory: String { runDirectory + "/data" }
+  var tokenizerPath: String { dataDirectory + "/tokenizer.json" }
+  var trainCache: String { dataDirectory + "/train.h5" }
+  var trainRecords: String { dataDirectory + "/train.jsonl" }
+  var validationRecords: String { dataDirectory + "/valid.jsonl" }
+  var pretrainCache: String { dataDirectory + "/pretrain.h5" }
+  var seqkdRecords: String { dataDirectory + "/seqkd.jsonl" }
+  var seqkdCache: String { dataDirectory + "/seqkd.h5" }
+  var resultsDirectory: String { runDirectory + "/results" }
+  func studentDirectory(_ size: ModelShape, _ method: String) -> String { runDirectory + "/students/\(size.name)/\(method)" }
+  func evaluationPath(_ name: String) -> String { runDirectory + "/eval/\(name).json" }
+
+  /// Runs every stage not yet done. Returns false when the step budget stopped it (rerun to
+  /// continue), true when the results are written.
+  @discardableResult
+  public func run() throws -> Bool {
+    try checkConfigUnchanged()
+    let distillMethods = config.methods.filter { $0 != "sft" }
+    stageCount = 2 + config.students.count * (1 + distillMethods.count) + (config.methods.contains("seqkd") ? 1 : 0) + 2
+    try stage("data: \(config.data.train == nil ? "synthetic task" : config.data.train!), tokenizer, token caches") {
+      try prepareData()
+    }
+    guard let teacher = try teacherStage() else { return false }
+    if config.methods.contains("seqkd") {
+      try stage("SeqKD data: the teacher answers the training prompts") { try prepareSeqKD(teacher: teacher) }
+    }
+    var checkpoints: [(size: ModelShape, method: String, path: String)] = []
+    for size in config.students {
+      guard let sft = try teacherForcedStage(
+        "students/\(size.name)/sft: SFT of a \(size.dModel)-wide, \(size.nLayer)-layer student",
+        directory: studentDirectory(size, "sft"), method: .sft, shape: size, initFrom: nil, teacher: nil,
+        data: trainCache, settings: config.sft)
+      else { return false }
+      checkpoints.append((size, "sft", sft))
+      for method in distillMethods {
+        let title = "students/\(size.name)/\(method): \(method.uppercased()) from the SFT student"
+        let path: String?
+        switch method {
+        case "minillm":
+          path = try miniLLMStage(title, size: size, initFrom: sft, teacher: teacher)
+        case "seqkd":
+          path = try teacherForcedStage(
+            title, directory: studentDirectory(size, method), method: config.seqkd.variant == "kd" ? .kd : .sft,
+            shape: size, initFrom: sft, teacher: teacher, data: seqkdCache, settings: config.distill)
+        default:
+          path = try teacherForcedStage(
+            title, directory: studentDirectory(size, method), method: TeacherForcedMethod(rawValue: method)!,
+            shape: size, initFrom: sft, teacher: teacher, data: trainCache, settings: config.distill)
+        }
+        guard let path else { return false }
+        checkpoints.append((size, method, path))
+      }
+    }
+    try stage("evaluation of the teacher and \(checkpoints.count) students") {
+      try evaluateAll(teacher: teacher, students: checkpoints)
+    }
+    try stage("results: table, scaling-law fits, plots") {
+      if world.rank == 0 { try writeReport(teacher: teacher, students: checkpoints) }
+    }
+    return true
+  }
+
+  /// Writes sweep.json on the first run; later runs must use the same configuration.
+  func checkConfigUnchanged() throws {
+    let path = runDirectory + "/sweep.json"
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    let current = try encoder.encode(config)
+    var problem: String?
+    if world.rank == 0 {
+      try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+      if let previous = FileManager.default.contents(atPath: path) {
+        if previous != current {
+          problem = "\(path) holds another configuration than this run's; use a new run directory or the same config"
+        }
+      } else {
+        try current.write(to: URL(fileURLWithPath: path))
+      }
+    }
+    let bad = try world.allReduce(Int32(problem == nil ? 0 : 1), op: .max)
+    if bad != 0 { throw SweepError(problem ?? "rank 0 refused the run directory \(runDirectory)") }
+  }
+
+  /// Runs `body` as a numbered stage with a heading.
+  func stage(_ title: String, _ body: () throws -> Void) throws {
+    stageNumber += 1
+    if world.rank == 0 { log("==> [\(stageNumber)/\(stageCount)] \(title)") }
+    try body()
+  }
+
+  /// The remaining step budget for the next training stage (nil: unlimited).
+  var remainingSteps: Int? { stepBudget.map { max(0, $0 - stepsTaken) } }
+
+  /// Writes `object` as JSON to `path` on rank 0 (through a temporary file), then waits.
+  func writeJSON(_ object: Any, to path: String) throws {
+    if world.rank == 0 {
+      try FileManager.default.createDirectory(
+        atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+      try data.write(to: URL(fileURLWithPath: path + ".tmp"))
+      guard rename(path + ".tmp", path) == 0 else { throw SweepError("cannot write \(path)") }
+    }
+    try world.barrier()
+  }
+
+  /// The `checkpoint` recorded in a stage's done.json, if the stage is done.
+  func finishedCheckpoint(_ directory: String) -> String? {
+    guard let data = FileManager.default.contents(atPath: directory + "/done.json"),
+      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    else { return nil }
+    return object["checkpoint"] as? String
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#endif

@@ -1,0 +1,220 @@
+// The sweep's stages: data preparation, the teacher, SeqKD data, teacher-forced training
+// stages (SFT, KD, SeqKD, divergences), MiniLLM, and evaluation.
+
+import Checkpointing
+import Collectives
+import Datasets
+import Distill
+import Foundation
+import Model
+import Optim
+import Tokenizers
+import Training
+
+extension SweepRunner {
+  /// Rank 0 writes train/valid JSONL, the tokenizer and the token caches; the others wait.
+  func prepareData() throws {
+    let marker = dataDirectory + "/done.json"
+    if FileManager.default.fileExists(atPath: marker) {
+      if world.rank == 0 { log("    done before; skipped") }
+      return
+    }
+    if world.rank == 0 {
+      try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+      let source = config.data
+      let all = try source.train.map { try InstructionRecord.readJSONL($0) }
+        ?? SyntheticTask.generate(count: source.syntheticCount, seed: source.syntheticSeed)
+      let (train, validation): ([InstructionRecord], [InstructionRecord])
+      if let path = source.validation {
+        (train, validation) = (all, try InstructionRecord.readJSONL(path))
+      } else {
+        guard source.validationCount < all.count else {
+          throw SweepError("data.validation_count (\(source.validationCount)) must be below the \(all.count) records")
+        }
+        (train, validation) = splitTrainValidation(all, validationCount: source.validationCount, seed: config.seed)
+      }
+      try JSONLWriter.write(train, to: trainRecords)
+      try JSONLWriter.write(validation, to: validationRecords)
+      let tokenizer: BPETokenizer
+      if let path = source.tokenizer {
+        tokenizer = try BPETokenizer.load(contentsOf: path)
+      } else {
+        tokenizer = try BPETrainer.train(texts: train.flatMap { [$0.prompt, $0.output] }, vocabularySize: source.vocabSize)
+      }
+      try tokenizer.save(to: tokenizerPath)
+      guard let eos = tokenizer.specialTokenID("<|endoftext|>") else { throw SweepError("the tokenizer has no <|endoftext|>") }
+      let tokenized = TokenizedInstructions(
+        records: train, tokenizer: tokenizer, eos: eos, maxPromptLength: source.maxPromptLength, maxLength: source.maxLength)
+      try TokenCache.write(tokenized, to: trainCache, tokenizerFingerprint: tokenizer.fingerprint, source: trainRecords)
+      log("    \(train.count) training records (\(tokenized.examples.count) kept), \(validation.count) validation records, tokenizer of \(tokenizer.count) ids")
+      if !source.pretrain.isEmpty {
+        let corpus = try PretrainingCorpus(files: source.pretrain, tokenizer: tokenizer, eos: eos, blockLength: source.maxLength + 1)
+        try TokenCache.write(corpus, to: pretrainCache, tokenizerFingerprint: tokenizer.fingerprint, source: source.pretrain.joined(separator: ","))
+        log("    pretraining corpus: \(corpus.count) blocks of \(source.maxLength + 1) tokens (L_PT on)")
+      }
+      try Data("{}".utf8).write(to: URL(fileURLWithPath: marker))
+    }
+    try world.barrier()
+  }
+
+  /// The teacher's checkpoint: given, or trained with SFT. nil when the step budget ran out.
+  func teacherStage() throws -> String? {
+    if let given = config.teacher.checkpoint {
+      try stage("teacher: \(given) (given)") {}
+      return given
+    }
+    let shape = config.teacher.shape
+    return try teacherForcedStage(
+      "teacher: SFT of a \(shape.dModel)-wide, \(shape.nLayer)-layer model", directory: runDirectory + "/teacher",
+      method: .sft, shape: shape, initFrom: nil, teacher: nil, data: trainCache, settings: config.teacher.training)
+  }
+
+  /// The teacher samples responses to the training prompts (resumable), then rank 0 writes
+  /// their token cache.
+  func prepareSeqKD(teacher: String) throws {
+    if FileManager.default.fileExists(atPath: seqkdCache) {
+      if world.rank == 0 { log("    done before; skipped") }
+      return
+    }
+    let tokenizer = try BPETokenizer.load(contentsOf: tokenizerPath)
+    var generation = SeqKDGeneration(
+      teacher: try Checkpoint.read(teacher).model, tokenizer: tokenizer,
+      records: try InstructionRecord.readJSONL(trainRecords), output: seqkdRecords)
+    generation.maxPromptLength = config.data.maxPromptLength
+    generation.maxNewTokens = config.seqkd.maxNewTokens
+    generation.batchSize = 16
+    generation.seed = config.seed
+    try generation.run(group: world) { line in if self.world.rank == 0 { self.log("    " + line) } }
+    if world.rank == 0 {
+      let eos = tokenizer.specialTokenID("<|endoftext|>")!
+      let tokenized = TokenizedInstructions(
+        records: try InstructionRecord.readJSONL(seqkdRecords), tokenizer: tokenizer, eos: eos,
+        maxPromptLength: config.data.maxPromptLength, maxLength: config.data.maxLength)
+      try TokenCache.write(tokenized, to: seqkdCache + ".tmp", tokenizerFingerprint: tokenizer.fingerprint, source: seqkdRecords)
+      guard rename(seqkdCache + ".tmp", seqkdCache) == 0 else { throw SweepError("cannot write \(seqkdCache)") }
+    }
+    try world.barrier()
+  }
+
+  /// A teacher-forced training stage (resumed exactly when half done). Returns its final
+  /// checkpoint, or nil when the step budget stopped it.
+  func teacherForcedStage(
+    _ title: String, directory: String, method: TeacherForcedMethod, shape: ModelShape, initFrom: String?,
+    teacher: String?, data: String, settings: StageSettings
+  ) throws -> String? {
+    var result: String?
+    try stage(title) {
+      if let done = finishedCheckpoint(directory) {
+        if world.rank == 0 { log("    done before; skipped") }
+        result = done
+        return
+      }
+      var trainConfig = TeacherForcedConfig(
+        data: data, tokenizer: tokenizerPath, runDirectory: directory,
+        model: GPTConfig(
+          vocabSize: 2, contextLength: config.contextLength, dModel: shape.dModel, nLayer: shape.nLayer, nHead: shape.nHead),
+        batchSize: settings.batchSize, steps: settings.steps,
+        schedule: .cosine(settings.lr, warmupSteps: settings.warmup, totalSteps: settings.steps, floor: settings.lr / 10),
+        optimizer: AdamWConfig(weightDecay: 0.01), seed: config.seed,
+        checkpointEvery: max(1, settings.steps / 4), keepLast: 2)
+      trainConfig.method = method
+      trainConfig.teacher = method.needsTeacher ? teacher : nil
+      trainConfig.initFrom = initFrom
+      trainConfig.kdRatio = config.kdRatio
+      let trainer = try TeacherForcedTrainer(config: trainConfig, group: world, resume: "auto")
+      let every = max(1, settings.steps / 5)
+      trainer.progress = { step, loss, _, _ in
+        if step % every == 0 || step == settings.steps { self.log(String(format: "    step %d/%d  loss %.4f", step, settings.steps, loss)) }
+      }
+      let start = trainer.step
+      try trainer.run(stopAfter: remainingSteps)
+      stepsTaken += trainer.step - start
+      guard trainer.step >= settings.steps else { return }
+      let checkpoint = try CheckpointStore(runDirectory: directory).path(step: settings.steps)
+      try writeJSON(["checkpoint": checkpoint, "parameters": trainer.student.layout.effectiveParameterCount], to: directory + "/done.json")
+      result = checkpoint
+    }
+    return result
+  }
+
+  /// MiniLLM from the SFT student with the teacher sharded over `minillm.teacher_shards` ranks.
+  func miniLLMStage(_ title: String, size: ModelShape, initFrom: String, teacher: String) throws -> String? {
+    let directory = studentDirectory(size, "minillm")
+    let settings = config.minillm
+    var result: String?
+    try stage(title) {
+      if let done = finishedCheckpoint(directory) {
+        if world.rank == 0 { log("    done before; skipped") }
+        result = done
+        return
+      }
+      var trainConfig = TeacherForcedConfig(
+        data: trainCache, tokenizer: tokenizerPath, runDirectory: directory,
+        model: GPTConfig(vocabSize: 2, contextLength: config.contextLength, dModel: size.dModel, nLayer: size.nLayer, nHead: size.nHead),
+        batchSize: settings.batchSize, steps: settings.steps,
+        schedule: .constant(settings.lr, warmupSteps: settings.warmup), optimizer: AdamWConfig(weightDecay: 1e-6),
+        seed: config.seed, checkpointEvery: max(1, settings.steps / 4), keepLast: 2)
+      trainConfig.teacher = teacher
+      trainConfig.initFrom = initFrom
+      var miniLLM = MiniLLMConfig()
+      miniLLM.alpha = settings.alpha
+      miniLLM.ppoEpochs = settings.ppoEpochs
+      miniLLM.lambdaPT = settings.lambdaPT
+      miniLLM.kdRatio = config.kdRatio
+      miniLLM.pretrainingLoss = !config.data.pretrain.isEmpty
+      let trainer = try MiniLLMTrainer(
+        config: trainConfig, settings: miniLLM, group: world, teacherGroup: try makeTeacherGroup(settings.teacherShards),
+        rollouts: settings.rollouts, minibatch: settings.minibatch, maxNewTokens: settings.maxNewTokens,
+        pretrainingData: miniLLM.pretrainingLoss ? pretrainCache : nil, resume: "auto")
+      trainer.progress = { m in
+        self.log(String(format: "    iteration %d  step %d/%d  reverse KL/token %.4f  reward %.4f  length %.1f  %.1f s",
+          m.iteration, m.step, settings.steps, m.reverseKLPerToken, m.meanReward, m.meanResponseLength, m.seconds))
+      }
+      let start = trainer.step
+      try trainer.run(stopAfter: remainingSteps)
+      stepsTaken += trainer.step - start
+      guard trainer.step >= settings.steps else { return }
+      let checkpoint = try CheckpointStore(runDirectory: directory).path(step: settings.steps)
+      try writeJSON(["checkpoint": checkpoint, "parameters": trainer.student.layout.effectiveParameterCount], to: directory + "/done.json")
+      result = checkpoint
+    }
+    return result
+  }
+
+  /// Evaluates the teacher and every student (each skipped once its results exist).
+  func evaluateAll(teacher: String, students: [(size: ModelShape, method: String, path: String)]) throws {
+    let tokenizer = try BPETokenizer.load(contentsOf: tokenizerPath)
+    let evaluator = try Evaluator(
+      records: try InstructionRecord.readJSONL(validationRecords), tokenizer: tokenizer,
+      maxPromptLength: config.data.maxPromptLength, maxLength: config.contextLength, limit: config.evaluation.prompts,
+      group: world)
+    let teacherModel = try Checkpoint.read(teacher).model
+    let scoring = try ShardedGPT(full: teacherModel, group: try makeTeacherGroup(config.minillm.teacherShards))
+    var protocolSettings = EvaluationProtocol.paper(maxNewTokens: config.evaluation.maxNewTokens)
+    protocolSettings.seeds = config.evaluation.seeds
+    let models = [(name: "teacher", size: "teacher", method: "teacher", path: teacher)]
+      + students.map { (name: "\($0.size.name)-\($0.method)", size: $0.size.name, method: $0.method, path: $0.path) }
+    for model in models {
+      let path = evaluationPath(model.name)
+      if FileManager.default.fileExists(atPath: path) { continue }
+      let started = Date()
+      let loaded = model.name == "teacher" ? teacherModel : try Checkpoint.read(model.path).model
+      let result = try evaluator.evaluate(model: loaded, teacher: scoring, protocol: protocolSettings)
+      if world.rank == 0 {
+        log("    \(model.name): " + String(format: "Rouge-L %.2f", result.mean["rouge_l"] ?? 0)
+          + (result.mean["valid_rate"].map { String(format: ", valid %.1f%%", $0) } ?? "")
+          + String(format: ", loss %.3f, reverse KL %.3f  (%.1f s)", result.mean["loss"] ?? 0, result.mean["reverse_kl"] ?? 0, Date().timeIntervalSince(started)))
+      }
+      try writeJSON(
+        [
+          "name": model.name, "size": model.size, "method": model.method, "checkpoint": model.path,
+          "parameters": loaded.layout.effectiveParameterCount, "mean": result.mean, "std": result.standardDeviation,
+          "seeds": protocolSettings.seeds.map { Int($0) }, "prompts": evaluator.records.count,
+        ], to: path)
+    }
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#endif

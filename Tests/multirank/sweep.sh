@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Sweeps under mpirun -n 2. The embedded quickstart's configuration, reduced in steps, data and
+# evaluation size (same model shapes, methods and stages): it runs end to end and writes the
+# table, the fits and the plots; a copy stopped inside a training stage and rerun gives the
+# identical final table; bad configurations are refused naming the key.
+# Usage: sweep.sh PATH/TO/minillm-dist
+set -uo pipefail
+binary=$1
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$root/launch/common.sh"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1"; [ -f "$work/log" ] && tail -n 15 "$work/log" | sed 's/^/     | /'; }
+sweep() { timeout 600 "${MINILLM_MPIRUN[@]}" -n 2 "$binary" sweep "$@"; }
+
+# The quickstart's configuration, printed by the program, round-trips through a file.
+"$binary" sweep --print-config >"$work/quickstart.json" 2>"$work/log" \
+  && "$binary" sweep --config "$work/quickstart.json" --print-config >"$work/again.json" 2>>"$work/log" \
+  && cmp -s "$work/quickstart.json" "$work/again.json" \
+  && pass "sweep --print-config: the embedded quickstart configuration round-trips through a file" \
+  || fail "quickstart configuration round trip"
+
+# Reduced: same shapes, methods and stages; fewer steps, records and evaluation prompts.
+python3 - "$work/quickstart.json" "$work/reduced.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["data"].update(synthetic_count=600, validation_count=60, vocab_size=300)
+c["teacher"]["training"].update(steps=30, warmup=3, batch_size=8)
+c["sft"].update(steps=12, warmup=2, batch_size=8)
+c["distill"].update(steps=6, warmup=2, batch_size=8)
+c["minillm"].update(steps=4, warmup=1, rollouts=8, minibatch=8, ppo_epochs=1, max_new_tokens=10, batch_size=4)
+c["seqkd"].update(max_new_tokens=10)
+c["evaluation"].update(prompts=12, seeds=[10, 20], max_new_tokens=10)
+json.dump(c, open(sys.argv[2], "w"), indent=2)
+PY
+
+if sweep --config "$work/reduced.json" --run-dir "$work/straight" >"$work/log" 2>&1 \
+  && python3 - "$work/straight/results" >>"$work/log" 2>&1 <<'PY'
+import csv, json, sys, xml.etree.ElementTree as ET, pathlib
+results = pathlib.Path(sys.argv[1])
+rows = list(csv.DictReader(open(results / "table.csv", newline="")))
+methods = {(r["Size"], r["Method"]) for r in rows}
+expected = {("teacher", "teacher")} | {(s, m) for s in ("s", "m") for m in ("sft", "kd", "seqkd", "minillm")}
+assert methods == expected, methods
+for r in rows:
+    for key in ("rouge_l", "valid_rate", "loss", "reverse_kl", "teacher_nll", "dist_4", "response_length"):
+        float(r[key])  # every model has every metric
+teacher = next(r for r in rows if r["Method"] == "teacher")
+assert all(int(r["Parameters"].replace(",", "")) < int(teacher["Parameters"].replace(",", "")) for r in rows if r is not teacher)
+fits = json.load(open(results / "fits.json"))
+assert set(fits["loss"]) == {"sft", "kd", "seqkd", "minillm"}, fits.keys()
+plots = sorted(p.name for p in results.glob("*.svg"))
+for p in results.glob("*.svg"):
+    root = ET.parse(p).getroot()
+    assert root.tag.endswith("svg") and len(list(root.iter("{http://www.w3.org/2000/svg}polyline"))) >= 1, p
+assert {"loss_vs_size.svg", "rouge_l_vs_size.svg", "curves_s.svg", "curves_m.svg", "minillm_reverse_kl.svg"} <= set(plots), plots
+print(f"{len(rows)} rows, fits for {sorted(fits)}, {len(plots)} plots")
+PY
+then
+  pass "reduced quickstart sweep (2 sizes × SFT/KD/SeqKD/MiniLLM + teacher): table, fits and $(ls "$work/straight/results"/*.svg | wc -l) SVG plots ($(tail -n 1 "$work/log"))"
+else
+  fail "reduced quickstart sweep"
+fi
+
+# Stop inside the first student's SFT (30 teacher steps + 5 of 12), rerun: identical results.
+if sweep --config "$work/reduced.json" --run-dir "$work/stopped" --stop-after-steps 35 >"$work/log" 2>&1 \
+  && grep -q "sweep stopped" "$work/log" \
+  && [ -f "$work/stopped/teacher/done.json" ] && [ ! -f "$work/stopped/students/s/sft/done.json" ] \
+  && ls "$work/stopped/students/s/sft/checkpoints/"step-*.h5 >/dev/null 2>&1 \
+  && sweep --config "$work/reduced.json" --run-dir "$work/stopped" >>"$work/log" 2>&1 \
+  && grep -q "done before; skipped" "$work/log" \
+  && cmp "$work/straight/results/table.csv" "$work/stopped/results/table.csv" >>"$work/log" 2>&1 \
+  && cmp "$work/straight/results/fits.json" "$work/stopped/results/fits.json" >>"$work/log" 2>&1; then
+  pass "a sweep stopped inside a training stage and rerun gives the identical table and fits"
+else
+  fail "sweep stop + resume"
+fi
+
+# Bad configurations name the key; a changed configuration is refused for an existing run.
+echo '{"students": [{"name": "x", "d_model": 30, "n_layer": 1, "n_head": 4}]}' >"$work/bad1.json"
+echo '{"sft": {"stepz": 3}}' >"$work/bad2.json"
+if ! "$binary" sweep --config "$work/bad1.json" --run-dir "$work/bad" >"$work/log" 2>&1 && grep -q "students\[0\]" "$work/log" \
+  && ! "$binary" sweep --config "$work/bad2.json" --print-config >"$work/log" 2>&1 && grep -q "unknown key sft.stepz" "$work/log" \
+  && ! sweep --run-dir "$work/straight" >"$work/log" 2>&1 && grep -q "another configuration" "$work/log"; then
+  pass "invalid sweep configs are refused naming the key; a run directory refuses a changed configuration"
+else
+  fail "sweep config errors"
+fi
+
+echo "sweep: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
