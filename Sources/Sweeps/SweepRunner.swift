@@ -20,17 +20,23 @@ public final class SweepRunner {
   let makeTeacherGroup: (Int) throws -> any Collective
   /// Stop (checkpointed) after this many optimizer steps in this invocation (tests); nil: run on.
   public var stepBudget: Int?
+  /// Run only this stage (`data`, `teacher`, `seqkd`, `SIZE/METHOD`, `eval`, `report`); the
+  /// stages it needs must be done. nil: every stage not yet done. For one job per stage under
+  /// Slurm (`launch/slurm-sweep`).
+  public var onlyStage: String?
   /// Rank 0's progress lines.
   public var log: (String) -> Void = { print($0) }
   var stepsTaken = 0
   var stageNumber = 0
   var stageCount = 0
 
+  /// - Parameter validateFor: the number of ranks to validate the config for (default: the
+  ///   world's size; 0: skip the checks that depend on it).
   public init(
     config: SweepConfig, runDirectory: String, world: any Collective,
-    makeTeacherGroup: @escaping (Int) throws -> any Collective
+    makeTeacherGroup: @escaping (Int) throws -> any Collective, validateFor: Int? = nil
   ) throws {
-    try config.validate(worldSize: world.size)
+    if validateFor != 0 { try config.validate(worldSize: validateFor ?? world.size) }
     self.config = config
     self.runDirectory = runDirectory
     self.world = world
@@ -57,17 +63,20 @@ public final class SweepRunner {
     try checkConfigUnchanged()
     let distillMethods = config.methods.filter { $0 != "sft" }
     stageCount = 2 + config.students.count * (1 + distillMethods.count) + (config.methods.contains("seqkd") ? 1 : 0) + 2
-    try stage("data: \(config.data.train == nil ? "synthetic task" : config.data.train!), tokenizer, token caches") {
+    if let onlyStage, !stageKeys.contains(onlyStage) {
+      throw SweepError("unknown stage \(onlyStage); stages: \(stageKeys.joined(separator: ", "))")
+    }
+    try stage("data", "data: \(config.data.train == nil ? "synthetic task" : config.data.train!), tokenizer, token caches") {
       try prepareData()
     }
     guard let teacher = try teacherStage() else { return false }
     if config.methods.contains("seqkd") {
-      try stage("SeqKD data: the teacher answers the training prompts") { try prepareSeqKD(teacher: teacher) }
+      try stage("seqkd", "SeqKD data: the teacher answers the training prompts") { try prepareSeqKD(teacher: teacher) }
     }
     var checkpoints: [(size: ModelShape, method: String, path: String)] = []
     for size in config.students {
       guard let sft = try teacherForcedStage(
-        "students/\(size.name)/sft: SFT of a \(size.dModel)-wide, \(size.nLayer)-layer student",
+        "\(size.name)/sft", "students/\(size.name)/sft: SFT of a \(size.dModel)-wide, \(size.nLayer)-layer student",
         directory: studentDirectory(size, "sft"), method: .sft, shape: size, initFrom: nil, teacher: nil,
         data: trainCache, settings: config.sft)
       else { return false }
@@ -77,24 +86,25 @@ public final class SweepRunner {
         let path: String?
         switch method {
         case "minillm":
-          path = try miniLLMStage(title, size: size, initFrom: sft, teacher: teacher)
+          path = try miniLLMStage("\(size.name)/\(method)", title, size: size, initFrom: sft, teacher: teacher)
         case "seqkd":
           path = try teacherForcedStage(
-            title, directory: studentDirectory(size, method), method: config.seqkd.variant == "kd" ? .kd : .sft,
+            "\(size.name)/\(method)", title, directory: studentDirectory(size, method), method: config.seqkd.variant == "kd" ? .kd : .sft,
             shape: size, initFrom: sft, teacher: teacher, data: seqkdCache, settings: config.distill)
         default:
           path = try teacherForcedStage(
-            title, directory: studentDirectory(size, method), method: TeacherForcedMethod(rawValue: method)!,
+            "\(size.name)/\(method)", title, directory: studentDirectory(size, method), method: TeacherForcedMethod(rawValue: method)!,
             shape: size, initFrom: sft, teacher: teacher, data: trainCache, settings: config.distill)
         }
         guard let path else { return false }
         checkpoints.append((size, method, path))
       }
     }
-    try stage("evaluation of the teacher and \(checkpoints.count) students") {
+    if onlyStage != nil && !["eval", "report"].contains(onlyStage!) { return true }
+    try stage("eval", "evaluation of the teacher and \(checkpoints.count) students") {
       try evaluateAll(teacher: teacher, students: checkpoints)
     }
-    try stage("results: table, scaling-law fits, plots") {
+    try stage("report", "results: table, scaling-law fits, plots") {
       if world.rank == 0 { try writeReport(teacher: teacher, students: checkpoints) }
     }
     return true
@@ -121,11 +131,40 @@ public final class SweepRunner {
     if bad != 0 { throw SweepError(problem ?? "rank 0 refused the run directory \(runDirectory)") }
   }
 
-  /// Runs `body` as a numbered stage with a heading.
-  func stage(_ title: String, _ body: () throws -> Void) throws {
+  /// Runs `body` as a numbered stage with a heading (under `onlyStage`, only the stage `key`).
+  func stage(_ key: String, _ title: String, _ body: () throws -> Void) throws {
     stageNumber += 1
+    if let onlyStage, onlyStage != key { return }
     if world.rank == 0 { log("==> [\(stageNumber)/\(stageCount)] \(title)") }
     try body()
+  }
+
+  /// Under `onlyStage`, a stage other than the one asked for must already be done.
+  func requireDone(_ key: String, _ checkpoint: String?) throws -> String? {
+    if let onlyStage, onlyStage != key, checkpoint == nil {
+      throw SweepError("stage \(onlyStage) needs stage \(key) done first (run it, or submit with a dependency)")
+    }
+    return checkpoint
+  }
+
+  /// Every stage key in order (for `--only` and job submission).
+  public var stageKeys: [String] { stageDependencies.map(\.stage) }
+
+  /// Every stage with the stages it needs, in an order that respects them.
+  public var stageDependencies: [(stage: String, needs: [String])] {
+    var out: [(String, [String])] = [("data", []), ("teacher", ["data"])]
+    if config.methods.contains("seqkd") { out.append(("seqkd", ["teacher"])) }
+    var students: [String] = []
+    for size in config.students {
+      let sft = "\(size.name)/sft"
+      out.append((sft, ["teacher"]))
+      students.append(sft)
+      for method in config.methods where method != "sft" {
+        out.append(("\(size.name)/\(method)", method == "seqkd" ? [sft, "seqkd"] : [sft]))
+        students.append("\(size.name)/\(method)")
+      }
+    }
+    return out + [("eval", students), ("report", ["eval"])]
   }
 
   /// The remaining step budget for the next training stage (nil: unlimited).

@@ -60,12 +60,12 @@ extension SweepRunner {
   /// The teacher's checkpoint: given, or trained with SFT. nil when the step budget ran out.
   func teacherStage() throws -> String? {
     if let given = config.teacher.checkpoint {
-      try stage("teacher: \(given) (given)") {}
+      try stage("teacher", "teacher: \(given) (given)") {}
       return given
     }
     let shape = config.teacher.shape
     return try teacherForcedStage(
-      "teacher: SFT of a \(shape.dModel)-wide, \(shape.nLayer)-layer model", directory: runDirectory + "/teacher",
+      "teacher", "teacher: SFT of a \(shape.dModel)-wide, \(shape.nLayer)-layer model", directory: runDirectory + "/teacher",
       method: .sft, shape: shape, initFrom: nil, teacher: nil, data: trainCache, settings: config.teacher.training)
   }
 
@@ -99,11 +99,11 @@ extension SweepRunner {
   /// A teacher-forced training stage (resumed exactly when half done). Returns its final
   /// checkpoint, or nil when the step budget stopped it.
   func teacherForcedStage(
-    _ title: String, directory: String, method: TeacherForcedMethod, shape: ModelShape, initFrom: String?,
+    _ key: String, _ title: String, directory: String, method: TeacherForcedMethod, shape: ModelShape, initFrom: String?,
     teacher: String?, data: String, settings: StageSettings
   ) throws -> String? {
     var result: String?
-    try stage(title) {
+    try stage(key, title) {
       if let done = finishedCheckpoint(directory) {
         if world.rank == 0 { log("    done before; skipped") }
         result = done
@@ -134,15 +134,15 @@ extension SweepRunner {
       try writeJSON(["checkpoint": checkpoint, "parameters": trainer.student.layout.effectiveParameterCount], to: directory + "/done.json")
       result = checkpoint
     }
-    return result
+    return try requireDone(key, result ?? finishedCheckpoint(directory))
   }
 
   /// MiniLLM from the SFT student with the teacher sharded over `minillm.teacher_shards` ranks.
-  func miniLLMStage(_ title: String, size: ModelShape, initFrom: String, teacher: String) throws -> String? {
+  func miniLLMStage(_ key: String, _ title: String, size: ModelShape, initFrom: String, teacher: String) throws -> String? {
     let directory = studentDirectory(size, "minillm")
     let settings = config.minillm
     var result: String?
-    try stage(title) {
+    try stage(key, title) {
       if let done = finishedCheckpoint(directory) {
         if world.rank == 0 { log("    done before; skipped") }
         result = done
@@ -178,7 +178,7 @@ extension SweepRunner {
       try writeJSON(["checkpoint": checkpoint, "parameters": trainer.student.layout.effectiveParameterCount], to: directory + "/done.json")
       result = checkpoint
     }
-    return result
+    return try requireDone(key, result ?? finishedCheckpoint(directory))
   }
 
   /// Evaluates the teacher and every student (each skipped once its results exist).

@@ -3,6 +3,7 @@
 // resumable stage by stage. With no file it runs the embedded quickstart.
 
 import ArgumentParser
+import Collectives
 import Foundation
 import MPI
 import Sweeps
@@ -21,6 +22,8 @@ struct SweepCommand: ParsableCommand {
   @Option(help: "Sweep configuration (JSON); default: the embedded quickstart.") var config: String?
   @Option(help: "Run directory (stages, evaluations, results/).") var runDir = "runs/sweep"
   @Flag(help: "Print the resolved configuration as JSON and exit.") var printConfig = false
+  @Option(help: "Run only this stage (see --list-stages); the stages it needs must be done.") var only: String?
+  @Flag(help: "Print every stage and the stages it needs (one per line: STAGE NEEDS,…) and exit.") var listStages = false
   @Option(help: .hidden) var stopAfterSteps: Int?
 
   func run() throws {
@@ -31,6 +34,11 @@ struct SweepCommand: ParsableCommand {
       print(String(decoding: try encoder.encode(resolved), as: UTF8.self))
       return
     }
+    if listStages {
+      let runner = try SweepRunner(config: resolved, runDirectory: runDir, world: SingleProcessCollective(), makeTeacherGroup: { _ in SingleProcessCollective() }, validateFor: 0)
+      for (stage, needs) in runner.stageDependencies { print(stage, needs.joined(separator: ",")) }
+      return
+    }
     try MPIJob.run { world in
       let started = Date()
       if world.rank == 0 { print("sweep in \(runDir) on \(world.size) rank(s)\(config.map { " from \($0)" } ?? " (embedded quickstart)")") }
@@ -38,6 +46,7 @@ struct SweepCommand: ParsableCommand {
         try teacherGroup(world, shards: shards)
       }
       runner.stepBudget = stopAfterSteps
+      runner.onlyStage = only
       runner.log = { line in if world.rank == 0 { print(line) } }
       let finished = try runner.run()
       if world.rank == 0 {

@@ -42,14 +42,14 @@ if sweep --config "$work/reduced.json" --run-dir "$work/straight" >"$work/log" 2
 import csv, json, sys, xml.etree.ElementTree as ET, pathlib
 results = pathlib.Path(sys.argv[1])
 rows = list(csv.DictReader(open(results / "table.csv", newline="")))
-methods = {(r["Size"], r["Method"]) for r in rows}
+methods = {(r["size"], r["method"]) for r in rows}
 expected = {("teacher", "teacher")} | {(s, m) for s in ("s", "m") for m in ("sft", "kd", "seqkd", "minillm")}
 assert methods == expected, methods
 for r in rows:
     for key in ("rouge_l", "valid_rate", "loss", "reverse_kl", "teacher_nll", "dist_4", "response_length"):
         float(r[key])  # every model has every metric
-teacher = next(r for r in rows if r["Method"] == "teacher")
-assert all(int(r["Parameters"].replace(",", "")) < int(teacher["Parameters"].replace(",", "")) for r in rows if r is not teacher)
+teacher = next(r for r in rows if r["method"] == "teacher")
+assert all(int(r["parameters"]) < int(teacher["parameters"]) for r in rows if r is not teacher)
 fits = json.load(open(results / "fits.json"))
 assert set(fits["loss"]) == {"sft", "kd", "seqkd", "minillm"}, fits.keys()
 plots = sorted(p.name for p in results.glob("*.svg"))
@@ -88,6 +88,52 @@ if ! "$binary" sweep --config "$work/bad1.json" --run-dir "$work/bad" >"$work/lo
   pass "invalid sweep configs are refused naming the key; a run directory refuses a changed configuration"
 else
   fail "sweep config errors"
+fi
+
+# train --config FILE: options from a JSON file, the command line overriding them.
+tokenizer="$root/Tests/TokenizersTests/Fixtures/tokenizer.json"
+"$binary" data synth --count 64 --seed 3 --output "$work/c.jsonl" >/dev/null
+"$binary" data prepare --tokenizer "$tokenizer" --instructions "$work/c.jsonl" --output "$work/c.h5" --max-prompt-length 96 --max-length 128 >/dev/null
+cat >"$work/train.json" <<'JSON'
+{"comment": "test", "method": "sft", "steps": 9, "lr": 0.002, "d_model": 32, "n_layer": 1, "n_head": 2, "batch_size": 2,
+ "context_length": 128, "checkpoint_every": 100, "schedule": "constant", "warmup": 1}
+JSON
+echo '{"kd_ratioo": 0.5}' >"$work/train-bad.json"
+if "$binary" train --config "$work/train.json" --data "$work/c.h5" --tokenizer "$tokenizer" --run-dir "$work/cfg" --steps 4 \
+    >"$work/log" 2>&1 \
+  && python3 - "$work/cfg/checkpoints/step-00000004.h5" >>"$work/log" 2>&1 <<'PY' \
+  && ! "$binary" train --config "$work/train-bad.json" --data x --tokenizer y --run-dir z >"$work/log" 2>&1 \
+  && grep -q "train-bad.json: Unknown option '--kd-ratioo'" "$work/log"; then
+import h5py, json, sys
+f = h5py.File(sys.argv[1])
+run = json.loads(f["config/run"][()])
+model = json.loads(f["config/model"][()])
+assert int(f.attrs["step"]) == 4 and run["steps"] == 4, (f.attrs["step"], run["steps"])
+assert model["d_model"] == 32 and model["n_layer"] == 1 and run["batch_size"] == 2, (model, run)
+print("ok")
+PY
+  pass "train --config FILE: the file's options apply, the command line overrides them (--steps 4 over 9), a bad key names the file"
+else
+  fail "train --config"
+fi
+
+# Slurm: one job per stage, each after the stages it needs.
+if MINILLM_BINARY="$binary" bash "$root/launch/slurm-sweep" --dry-run "$work/reduced.json" "$work/slurm" >"$work/log" 2>&1 \
+  && python3 - "$work/log" <<'PY' >>"$work/log" 2>&1; then
+import re, sys
+lines = [l for l in open(sys.argv[1]) if re.match(r"^\d+: sbatch", l)]
+ids = {}
+for l in lines:
+    job, stage = re.match(r"^(\d+):.*--only (\S+)", l).groups()
+    deps = re.search(r"--dependency=afterok:([\d:]+)", l)
+    for d in (deps.group(1).split(":") if deps else []):
+        assert d in ids.values(), f"{stage} depends on a job not submitted before it"
+    ids[stage] = job
+assert list(ids)[0] == "data" and list(ids)[-1] == "report" and "m/minillm" in ids and len(ids) == 13, list(ids)
+PY
+  pass "launch/slurm-sweep --dry-run: 13 jobs (data, teacher, SeqKD data, 2 sizes × 4 methods, eval, report), each after its dependencies"
+else
+  fail "slurm-sweep dry run"
 fi
 
 echo "sweep: $passed passed, $failed failed"
