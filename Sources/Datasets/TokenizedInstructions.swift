@@ -27,6 +27,13 @@ public struct TokenizedInstructions: Sendable {
   /// Records whose response was cut to fit the maximum total length.
   public var truncatedResponses: Int
 
+  /// Already tokenized examples (for example teacher-generated responses).
+  public init(examples: [TokenizedExample], droppedLongPrompts: Int = 0, truncatedResponses: Int = 0) {
+    self.examples = examples
+    self.droppedLongPrompts = droppedLongPrompts
+    self.truncatedResponses = truncatedResponses
+  }
+
   /// Tokenizes `records`. Prompts longer than `maxPromptLength` are dropped; responses are
   /// cut so that prompt + response ≤ `maxLength` (the EOS is kept only if it fits).
   public init(

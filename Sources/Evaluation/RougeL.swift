@@ -119,7 +119,7 @@ public enum RougeL {
 
   /// Length of the longest common subsequence, by dynamic programming over two rows:
   /// O(a.count × b.count) time, O(b.count) memory.
-  static func longestCommonSubsequenceLength<Token: Hashable>(_ a: [Token], _ b: [Token]) -> Int {
+  public static func longestCommonSubsequenceLength<Token: Hashable>(_ a: [Token], _ b: [Token]) -> Int {
     guard !a.isEmpty, !b.isEmpty else { return 0 }
     // Compare small integers rather than tokens in the inner loop.
     var ids: [Token: Int] = [:]

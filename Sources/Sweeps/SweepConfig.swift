@@ -74,7 +74,7 @@ public struct SweepConfig: Codable, Sendable, Equatable {
   public struct Teacher: Codable, Sendable, Equatable {
     public var checkpoint: String?
     public var shape = ModelShape(name: "teacher", dModel: 128, nLayer: 4, nHead: 4)
-    public var training = StageSettings(steps: 600, lr: 2e-3, warmup: 20, batchSize: 16)
+    public var training = StageSettings(steps: 1000, lr: 2e-3, warmup: 20, batchSize: 16)
     enum CodingKeys: String, CodingKey { case checkpoint, shape, training }
     public init() {}
   }
@@ -90,7 +90,7 @@ public struct SweepConfig: Codable, Sendable, Equatable {
 
   /// MiniLLM's stage settings (the rest of its flags keep METHOD.md's defaults).
   public struct MiniLLM: Codable, Sendable, Equatable {
-    public var steps = 60
+    public var steps = 200
     public var lr: Float = 5e-4
     public var warmup = 5
     /// Rollouts per collection and sequences per minibatch, over all ranks.
@@ -125,6 +125,7 @@ public struct SweepConfig: Codable, Sendable, Equatable {
   public var teacher = Teacher()
   public var students = [
     ModelShape(name: "s", dModel: 32, nLayer: 2, nHead: 2), ModelShape(name: "m", dModel: 64, nLayer: 2, nHead: 4),
+    ModelShape(name: "l", dModel: 96, nLayer: 3, nHead: 4),
   ]
   /// Methods run from each student's SFT initialization: sft, kd, seqkd, minillm, and the
   /// divergences rkl, jsd, tvd, sfkl, srkl.
@@ -148,7 +149,7 @@ public struct SweepConfig: Codable, Sendable, Equatable {
   public init() {}
 
   /// The embedded default: the synthetic task, a teacher of about 0.9M parameters, students of
-  /// about 50k and 140k, SFT / KD / SeqKD / MiniLLM.
+  /// about 46k, 141k and 384k, SFT / KD / SeqKD / MiniLLM.
   public static let quickstart = SweepConfig()
 
   static let knownMethods: Set<String> = ["sft", "kd", "seqkd", "minillm", "rkl", "jsd", "tvd", "sfkl", "srkl"]

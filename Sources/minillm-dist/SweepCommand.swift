@@ -79,6 +79,7 @@ enum DefaultJob {
     if getuid() == 0 { command.append("--allow-run-as-root") }
     command += ["-x", "OPENBLAS_NUM_THREADS=1", program] + arguments
     print("minillm-dist: running the embedded quickstart: \(command.joined(separator: " "))")
+    fflush(nil)  // print buffers would be lost at exec
     let argv = command.map { strdup($0) } + [nil]
     execvp("mpirun", argv)
     print("minillm-dist: mpirun not found (\(String(cString: strerror(errno)))); running on one rank")

@@ -15,7 +15,7 @@ import MPI
 
 /// Every method `train` accepts: the teacher-forced ones and MiniLLM.
 enum TrainMethod: String, ExpressibleByArgument, CaseIterable {
-  case sft, kd, rkl, jsd, tvd, sfkl, srkl, minillm
+  case sft, kd, seqkd, gkd, rkl, jsd, tvd, sfkl, srkl, minillm
 }
 
 struct TrainCommand: ParsableCommand {
@@ -23,24 +23,28 @@ struct TrainCommand: ParsableCommand {
     commandName: "train",
     abstract: "Train on an instruction token cache, data-parallel over MPI ranks.",
     discussion: """
-      Methods: sft (cross-entropy), kd ((1 − kd_ratio)·CE + kd_ratio·KL(p‖q)), rkl (KL(q‖p)),
-      jsd (generalized JSD with --beta), tvd (total variation), sfkl / srkl (skew KLs with
-      --skew-lambda); all but sft need --teacher CKPT. --on-policy-fraction λ (GKD) makes a
-      step train on the student's own samples with probability λ (divergence methods). Each rank reads its share of the data;
+      Methods: sft (cross-entropy), kd ((1 − kd_ratio)·CE + kd_ratio·KL(p‖q)), seqkd (the
+      teacher answers the data's prompts once, into RUN_DIR/seqkd-data.h5; then the KD mix, or
+      CE with --seqkd-variant ce), rkl (KL(q‖p)), jsd (generalized JSD with --beta), tvd (total
+      variation), sfkl / srkl (skew KLs with --skew-lambda), gkd (JSD on the student's own
+      samples with probability --on-policy-fraction, default 0.5), minillm (docs/minillm.md);
+      all but sft need --teacher CKPT. --on-policy-fraction λ makes any divergence method
+      on-policy with probability λ. Each rank reads its share of the data;
       the loss is the mean over all response tokens of the global batch. Checkpoints go to
       RUN_DIR/checkpoints every --checkpoint-every steps; --resume auto continues from the
       newest valid one (same number of ranks).
       """)
 
-  @Option(help: "Objective: sft, kd, rkl, jsd, tvd, sfkl, srkl, minillm.") var method: TrainMethod = .sft
+  @Option(help: "Objective: sft, kd, seqkd, gkd, rkl, jsd, tvd, sfkl, srkl, minillm.") var method: TrainMethod = .sft
   @Option(help: "Teacher checkpoint (all methods but sft).") var teacher: String?
   @Option(help: "Start a fresh run from this checkpoint's weights (e.g. the SFT student).") var initFrom: String?
   @Option(help: "KD: weight of the KL term.") var kdRatio = 0.5
   @Option(help: "JSD: β (0 → forward KL, 1 → reverse KL).") var beta = 0.5
   @Option(help: "Skew KLs: λ.") var skewLambda = 0.1
   @Option(help: "Temperature of student and teacher distributions (KD and divergences).") var temperature: Float = 1
-  @Option(help: "GKD on-policy mixing: probability that a step trains on the student's own samples.") var onPolicyFraction = 0.0
-  @Option(help: "Longest sampled response in on-policy steps and MiniLLM rollouts.") var onPolicyMaxNewTokens = 128
+  @Option(help: "GKD on-policy mixing: probability that a step trains on the student's own samples (default 0; gkd: 0.5).") var onPolicyFraction: Double?
+  @Option(help: "Longest sampled response in on-policy steps, MiniLLM rollouts and SeqKD (default 128; minillm: 256).") var onPolicyMaxNewTokens: Int?
+  @Option(help: "SeqKD: train on the teacher's responses with the KD mix (kd, the authors' scripts) or pure cross-entropy (ce, textbook).") var seqkdVariant = "kd"
   @Option(help: "MiniLLM: teacher-mix strength α of the sampling distribution.") var alpha = 0.2
   @Option(help: "MiniLLM: ranks per teacher group (divides the world size).") var teacherShards = 1
   @Option(help: "MiniLLM: prompts per rollout collection, over all ranks (a multiple of the number of ranks).") var rollouts = 256
@@ -92,7 +96,11 @@ struct TrainCommand: ParsableCommand {
     if let schedule, schedule != "constant" && schedule != "cosine" {
       throw ValidationError("--schedule must be constant or cosine, got \(schedule)")
     }
+    if !["kd", "ce"].contains(seqkdVariant) { throw ValidationError("--seqkd-variant must be kd or ce, got \(seqkdVariant)") }
   }
+
+  /// The longest sampled response (on-policy steps, MiniLLM rollouts, SeqKD).
+  var maxNewTokens: Int { onPolicyMaxNewTokens ?? (method == .minillm ? 256 : 128) }
 
   /// Training-time evaluation uses the final protocol's sampling settings with one seed.
   var evaluationProtocol: EvaluationProtocol { EvaluationProtocol.paper(maxNewTokens: evalMaxNewTokens).firstSeeds(1) }
@@ -129,15 +137,21 @@ struct TrainCommand: ParsableCommand {
         optimizer: AdamWConfig(weightDecay: optimization.weightDecay), seed: seed,
         checkpointEvery: checkpointEvery, keepLast: keepLast)
       var resolved = config
-      resolved.method = TeacherForcedMethod(rawValue: method.rawValue) ?? .rkl
+      switch method {
+      case .gkd: resolved.method = .jsd
+      case .seqkd:
+        resolved.data = try prepareSeqKDCache(world: world)
+        resolved.method = seqkdVariant == "kd" ? .kd : .sft
+      default: resolved.method = TeacherForcedMethod(rawValue: method.rawValue) ?? .rkl
+      }
       resolved.teacher = teacher
       resolved.initFrom = initFrom
       resolved.kdRatio = kdRatio
       resolved.beta = beta
       resolved.skewLambda = skewLambda
       resolved.temperature = temperature
-      resolved.onPolicyFraction = onPolicyFraction
-      resolved.onPolicyMaxNewTokens = onPolicyMaxNewTokens
+      resolved.onPolicyFraction = onPolicyFraction ?? (method == .gkd ? 0.5 : 0)
+      resolved.onPolicyMaxNewTokens = maxNewTokens
       resolved.replicaCheckEvery = replicaCheckEvery
       resolved.overlapGradientReduction = overlapReduction
       if method == .minillm {

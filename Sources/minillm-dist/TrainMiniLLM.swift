@@ -14,7 +14,7 @@ extension TrainCommand {
     let teacherGroup = try world.splitCommunicator(color: world.rank / teacherShards, key: world.rank)
     let trainer = try MiniLLMTrainer(
       config: config, settings: settings, group: world, teacherGroup: teacherGroup,
-      rollouts: rollouts, minibatch: minibatch, maxNewTokens: onPolicyMaxNewTokens,
+      rollouts: rollouts, minibatch: minibatch, maxNewTokens: maxNewTokens,
       pretrainingData: pretrainData, resume: resume)
     if world.rank == 0 {
       print("MiniLLM: \(rollouts) rollouts per collection, minibatch \(minibatch), \(settings.ppoEpochs) PPO epochs, teacher sharded over \(teacherShards) rank(s), \(steps) optimizer steps")

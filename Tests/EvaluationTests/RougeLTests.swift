@@ -4,7 +4,7 @@
 import Foundation
 import XCTest
 
-@testable import Evaluation
+import Evaluation
 
 final class RougeLTests: XCTestCase {
   /// One line of Fixtures/rouge_pairs.jsonl, written by Tests/python/check_rouge_parity.py.

@@ -43,7 +43,7 @@ import csv, json, sys, xml.etree.ElementTree as ET, pathlib
 results = pathlib.Path(sys.argv[1])
 rows = list(csv.DictReader(open(results / "table.csv", newline="")))
 methods = {(r["size"], r["method"]) for r in rows}
-expected = {("teacher", "teacher")} | {(s, m) for s in ("s", "m") for m in ("sft", "kd", "seqkd", "minillm")}
+expected = {("teacher", "teacher")} | {(s, m) for s in ("s", "m", "l") for m in ("sft", "kd", "seqkd", "minillm")}
 assert methods == expected, methods
 for r in rows:
     for key in ("rouge_l", "valid_rate", "loss", "reverse_kl", "teacher_nll", "dist_4", "response_length"):
@@ -52,15 +52,16 @@ teacher = next(r for r in rows if r["method"] == "teacher")
 assert all(int(r["parameters"]) < int(teacher["parameters"]) for r in rows if r is not teacher)
 fits = json.load(open(results / "fits.json"))
 assert set(fits["loss"]) == {"sft", "kd", "seqkd", "minillm"}, fits.keys()
+assert all(f.get("exponentInterval95") is not None for f in fits["loss"].values()), "3 sizes give an interval"
 plots = sorted(p.name for p in results.glob("*.svg"))
 for p in results.glob("*.svg"):
     root = ET.parse(p).getroot()
     assert root.tag.endswith("svg") and len(list(root.iter("{http://www.w3.org/2000/svg}polyline"))) >= 1, p
-assert {"loss_vs_size.svg", "rouge_l_vs_size.svg", "curves_s.svg", "curves_m.svg", "minillm_reverse_kl.svg"} <= set(plots), plots
+assert {"loss_vs_size.svg", "rouge_l_vs_size.svg", "curves_s.svg", "curves_m.svg", "curves_l.svg", "minillm_reverse_kl.svg"} <= set(plots), plots
 print(f"{len(rows)} rows, fits for {sorted(fits)}, {len(plots)} plots")
 PY
 then
-  pass "reduced quickstart sweep (2 sizes × SFT/KD/SeqKD/MiniLLM + teacher): table, fits and $(ls "$work/straight/results"/*.svg | wc -l) SVG plots ($(tail -n 1 "$work/log"))"
+  pass "reduced quickstart sweep (3 sizes × SFT/KD/SeqKD/MiniLLM + teacher): table, fits and $(ls "$work/straight/results"/*.svg | wc -l) SVG plots ($(tail -n 1 "$work/log"))"
 else
   fail "reduced quickstart sweep"
 fi
@@ -129,9 +130,9 @@ for l in lines:
     for d in (deps.group(1).split(":") if deps else []):
         assert d in ids.values(), f"{stage} depends on a job not submitted before it"
     ids[stage] = job
-assert list(ids)[0] == "data" and list(ids)[-1] == "report" and "m/minillm" in ids and len(ids) == 13, list(ids)
+assert list(ids)[0] == "data" and list(ids)[-1] == "report" and "m/minillm" in ids and len(ids) == 17, list(ids)
 PY
-  pass "launch/slurm-sweep --dry-run: 13 jobs (data, teacher, SeqKD data, 2 sizes × 4 methods, eval, report), each after its dependencies"
+  pass "launch/slurm-sweep --dry-run: 17 jobs (data, teacher, SeqKD data, 3 sizes × 4 methods, eval, report), each after its dependencies"
 else
   fail "slurm-sweep dry run"
 fi

@@ -1,0 +1,62 @@
+// The MiniLLM rollout store: exact round trips through the packed form (used to gather it to
+// rank 0) and through the checkpoint's /rollouts group, mid-collection and mid-PPO.
+
+import Checkpointing
+import Datasets
+import Foundation
+import Model
+import Optim
+import XCTest
+
+final class RolloutStoreTests: XCTestCase {
+  func store(withAdvantages: Bool) -> RankRollouts {
+    var store = RankRollouts()
+    store.prompts = [[5, 6, 7], [8]]
+    store.responses = [[1, 2], [3, 4, 0]]
+    store.logQOld = [[-0.5, -1.25], [-0.1, -2, -3.5]]
+    store.logP = [[-0.75, -1], [-0.2, -1.5, -4]]
+    store.logPTilde = [[-0.6, -1.1], [-0.15, -1.9, -3.6]]
+    if withAdvantages {
+      store.advantages = [[0.123456789012345, -1], [2, 0, -0.5]]
+      store.order = [1, 0]
+    }
+    return store
+  }
+
+  func testPackedFormRoundTripsExactly() {
+    for withAdvantages in [false, true] {
+      let original = store(withAdvantages: withAdvantages)
+      let packed = original.packed
+      XCTAssertEqual(RankRollouts(packed: packed[...]), original)
+      // Two stores back to back (as gathered from two ranks) split at their own lengths.
+      let both = packed + store(withAdvantages: !withAdvantages).packed
+      XCTAssertEqual(RankRollouts(packed: both[0..<packed.count]), original)
+    }
+  }
+
+  func testCheckpointKeepsTheStoreAndPretrainingCursors() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rollouts-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let model = try GPT(config: GPTConfig(vocabSize: 20, contextLength: 8, dModel: 8, nLayer: 1, nHead: 2))
+    let state = TrainingState(
+      step: 3, stage: "minillm", method: "minillm", runConfigJSON: "{}", schedule: .constant(1e-3),
+      ranks: [
+        RankState(generator: [1, 2, 3, 4], cursor: .init(epoch: 0, position: 4), pretrainingCursor: .init(epoch: 2, position: 1)),
+        RankState(generator: [5, 6, 7, 8], cursor: .init(epoch: 0, position: 4), pretrainingCursor: .init(epoch: 2, position: 1)),
+      ],
+      metrics: ["train_loss": [1, 2, 3]])
+    let snapshot = RolloutStoreSnapshot(
+      iteration: 4, epoch: 1, position: 2, sums: (0..<14).map { Double($0) / 3 },
+      ranks: [store(withAdvantages: true), store(withAdvantages: false)])
+    let path = directory + "/c.h5"
+    try Checkpoint.write(
+      to: path, model: model, optimizer: AdamW(layout: model.layout), state: state, tokenizerJSON: nil, rollouts: snapshot)
+    let loaded = try Checkpoint.read(path)
+    XCTAssertEqual(loaded.rollouts, snapshot)
+    XCTAssertEqual(loaded.state.ranks, state.ranks)
+    // Other stages: no store.
+    try Checkpoint.write(to: path, model: model, optimizer: AdamW(layout: model.layout), state: state, tokenizerJSON: nil)
+    XCTAssertNil(try Checkpoint.read(path).rollouts)
+  }
+}
