@@ -2,6 +2,7 @@
 // once (rank i mod N takes prompt i, each from its own random stream), rank 0 stores them as
 // RUN_DIR/seqkd-data.h5, and training then runs on that cache.
 
+import ArgumentParser
 import Checkpointing
 import Collectives
 import Datasets
