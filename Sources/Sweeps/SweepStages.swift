@@ -96,11 +96,12 @@ extension SweepRunner {
     try world.barrier()
   }
 
-  /// A teacher-forced training stage (resumed exactly when half done). Returns its final
-  /// checkpoint, or nil when the step budget stopped it.
-  func teacherForcedStage(
-    _ key: String, _ title: String, directory: String, method: TeacherForcedMethod, shape: ModelShape, initFrom: String?,
-    teacher: String?, data: String, settings: StageSettings
+  /// Runs a training stage: skipped when done; otherwise `train` builds the trainer and runs it
+  /// with the remaining step budget and returns (steps reached, parameter count). Returns the
+  /// stage's final checkpoint, or nil when the budget stopped it.
+  func trainingStage(
+    _ key: String, _ title: String, directory: String, steps: Int,
+    train: (_ stopAfter: Int?) throws -> (step: Int, start: Int, parameters: Int)
   ) throws -> String? {
     var result: String?
     try stage(key, title) {
@@ -109,6 +110,23 @@ extension SweepRunner {
         result = done
         return
       }
+      let outcome = try train(remainingSteps)
+      stepsTaken += outcome.step - outcome.start
+      guard outcome.step >= steps else { return }
+      let checkpoint = try CheckpointStore(runDirectory: directory).path(step: steps)
+      try writeJSON(["checkpoint": checkpoint, "parameters": outcome.parameters], to: directory + "/done.json")
+      result = checkpoint
+    }
+    return try requireDone(key, result ?? finishedCheckpoint(directory))
+  }
+
+  /// A teacher-forced training stage (resumed exactly when half done). Returns its final
+  /// checkpoint, or nil when the step budget stopped it.
+  func teacherForcedStage(
+    _ key: String, _ title: String, directory: String, method: TeacherForcedMethod, shape: ModelShape, initFrom: String?,
+    teacher: String?, data: String, settings: StageSettings
+  ) throws -> String? {
+    try trainingStage(key, title, directory: directory, steps: settings.steps) { stopAfter in
       var trainConfig = TeacherForcedConfig(
         data: data, tokenizer: tokenizerPath, runDirectory: directory,
         model: GPTConfig(
@@ -127,27 +145,16 @@ extension SweepRunner {
         if step % every == 0 || step == settings.steps { self.log(String(format: "    step %d/%d  loss %.4f", step, settings.steps, loss)) }
       }
       let start = trainer.step
-      try trainer.run(stopAfter: remainingSteps)
-      stepsTaken += trainer.step - start
-      guard trainer.step >= settings.steps else { return }
-      let checkpoint = try CheckpointStore(runDirectory: directory).path(step: settings.steps)
-      try writeJSON(["checkpoint": checkpoint, "parameters": trainer.student.layout.effectiveParameterCount], to: directory + "/done.json")
-      result = checkpoint
+      try trainer.run(stopAfter: stopAfter)
+      return (trainer.step, start, trainer.student.layout.effectiveParameterCount)
     }
-    return try requireDone(key, result ?? finishedCheckpoint(directory))
   }
 
   /// MiniLLM from the SFT student with the teacher sharded over `minillm.teacher_shards` ranks.
   func miniLLMStage(_ key: String, _ title: String, size: ModelShape, initFrom: String, teacher: String) throws -> String? {
     let directory = studentDirectory(size, "minillm")
     let settings = config.minillm
-    var result: String?
-    try stage(key, title) {
-      if let done = finishedCheckpoint(directory) {
-        if world.rank == 0 { log("    done before; skipped") }
-        result = done
-        return
-      }
+    return try trainingStage(key, title, directory: directory, steps: settings.steps) { stopAfter in
       var trainConfig = TeacherForcedConfig(
         data: trainCache, tokenizer: tokenizerPath, runDirectory: directory,
         model: GPTConfig(vocabSize: 2, contextLength: config.contextLength, dModel: size.dModel, nLayer: size.nLayer, nHead: size.nHead),
@@ -171,14 +178,9 @@ extension SweepRunner {
           m.iteration, m.step, settings.steps, m.reverseKLPerToken, m.meanReward, m.meanResponseLength, m.seconds))
       }
       let start = trainer.step
-      try trainer.run(stopAfter: remainingSteps)
-      stepsTaken += trainer.step - start
-      guard trainer.step >= settings.steps else { return }
-      let checkpoint = try CheckpointStore(runDirectory: directory).path(step: settings.steps)
-      try writeJSON(["checkpoint": checkpoint, "parameters": trainer.student.layout.effectiveParameterCount], to: directory + "/done.json")
-      result = checkpoint
+      try trainer.run(stopAfter: stopAfter)
+      return (trainer.step, start, trainer.student.layout.effectiveParameterCount)
     }
-    return try requireDone(key, result ?? finishedCheckpoint(directory))
   }
 
   /// Evaluates the teacher and every student (each skipped once its results exist).

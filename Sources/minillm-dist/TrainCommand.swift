@@ -105,13 +105,23 @@ struct TrainCommand: ParsableCommand {
   /// Training-time evaluation uses the final protocol's sampling settings with one seed.
   var evaluationProtocol: EvaluationProtocol { EvaluationProtocol.paper(maxNewTokens: evalMaxNewTokens).firstSeeds(1) }
 
-  /// The evaluator for --eval-data, if given.
-  func makeEvaluator(world: Communicator, contextLength: Int) throws -> Evaluator? {
+  /// The training-time evaluation of `student` on --eval-data (nil without it), scored by
+  /// `teacher` when there is one; rank 0 prints the metrics.
+  func evaluationHook(world: Communicator, student: GPT, teacher: @escaping () -> ShardedGPT?) throws
+    -> ((Int) throws -> [String: Double])?
+  {
     guard let evalData else { return nil }
-    let maxPromptLength = contextLength - min(evalMaxNewTokens, contextLength / 2)
-    return try Evaluator(
+    let contextLength = student.config.contextLength
+    let evaluator = try Evaluator(
       records: try InstructionRecord.readJSONL(evalData), tokenizer: try BPETokenizer.load(contentsOf: tokenizer),
-      maxPromptLength: maxPromptLength, maxLength: contextLength, limit: evalPrompts, group: world)
+      maxPromptLength: contextLength - min(evalMaxNewTokens, contextLength / 2), maxLength: contextLength,
+      limit: evalPrompts, group: world)
+    let settings = evaluationProtocol
+    return { step in
+      let result = try evaluator.evaluate(model: student, teacher: teacher(), protocol: settings)
+      if world.rank == 0 { print("eval at step \(step): " + formatMetrics(result.mean)) }
+      return result.mean
+    }
   }
 
   /// The optimization settings, with the method's reference defaults (METHOD.md) where not given.
@@ -173,14 +183,8 @@ struct TrainCommand: ParsableCommand {
         return 0
       }
       let trainer = try TeacherForcedTrainer(config: resolved, group: world, resume: resume)
-      if let evaluator = try makeEvaluator(world: world, contextLength: trainer.student.config.contextLength) {
-        trainer.evaluationEvery = evalEvery
-        trainer.evaluate = { step in
-          let result = try evaluator.evaluate(model: trainer.student, teacher: trainer.scoringTeacher, protocol: evaluationProtocol)
-          if world.rank == 0 { print("eval at step \(step): " + formatMetrics(result.mean)) }
-          return result.mean
-        }
-      }
+      trainer.evaluationEvery = evalEvery
+      trainer.evaluate = try evaluationHook(world: world, student: trainer.student) { trainer.scoringTeacher }
       if let debugPerturbRank { trainer.debugPerturbation = (debugPerturbRank, debugPerturbStep) }
       let eta = ProgressClock(totalSteps: steps, startStep: trainer.step)
       trainer.progress = { step, loss, learningRate, tokens in

@@ -19,14 +19,8 @@ extension TrainCommand {
     if world.rank == 0 {
       print("MiniLLM: \(rollouts) rollouts per collection, minibatch \(minibatch), \(settings.ppoEpochs) PPO epochs, teacher sharded over \(teacherShards) rank(s), \(steps) optimizer steps")
     }
-    if let evaluator = try makeEvaluator(world: world, contextLength: trainer.student.config.contextLength) {
-      trainer.evaluationEvery = evalEvery
-      trainer.evaluate = { step in
-        let result = try evaluator.evaluate(model: trainer.student, teacher: trainer.scoringTeacher, protocol: evaluationProtocol)
-        if world.rank == 0 { print("eval at step \(step): " + formatMetrics(result.mean)) }
-        return result.mean
-      }
-    }
+    trainer.evaluationEvery = evalEvery
+    trainer.evaluate = try evaluationHook(world: world, student: trainer.student) { trainer.scoringTeacher }
     let clock = ProgressClock(totalSteps: steps, startStep: trainer.step)
     trainer.progress = { m in
       print(String(format: "iteration %d  step %d/%d  reverse KL/token %.4f  reward %.4f  pg %.4f  single-step %.4f  clip %.2f  length %.1f  %.2f s (rollout %.2f, teacher %.2f; update %.2f; communication %.2f)  ",

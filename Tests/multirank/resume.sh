@@ -5,16 +5,7 @@
 # (checked with h5py). A resume with another number of ranks must be refused. Data-parallel
 # runs match single-rank runs with the same global batch; a drifting replica aborts the job.
 # Usage: resume.sh PATH/TO/minillm-dist
-set -uo pipefail
-binary=$1
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-source "$root/launch/common.sh"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1"; [ -f "$work/log" ] && tail -n 15 "$work/log" | sed 's/^/     | /'; }
+source "$(dirname "$0")/harness.sh" "$1"
 
 tokenizer="$root/Tests/TokenizersTests/Fixtures/tokenizer.json"
 "$binary" data synth --count 600 --seed 3 --output "$work/synth.jsonl" >/dev/null
@@ -122,13 +113,40 @@ fi
 
 # GKD on-policy mixing: half the steps train on the student's own samples (JSD to the teacher);
 # the sampling generator is in the checkpoint, so a stop + resume is still bitwise identical.
-gkd() { train "$1" "$2" --method jsd --teacher "$teacher" --on-policy-fraction 0.5 --on-policy-max-new-tokens 8 "${@:3}"; }
+gkd() { train "$1" "$2" --method gkd --teacher "$teacher" --on-policy-max-new-tokens 8 "${@:3}"; }
 if gkd 2 "$work/gkd-straight" >"$work/log" 2>&1 && gkd 2 "$work/gkd-stopped" --stop-after 9 >>"$work/log" 2>&1 \
   && gkd 2 "$work/gkd-stopped" --resume auto >>"$work/log" 2>&1 \
   && compare "$(final "$work/gkd-straight")" "$(final "$work/gkd-stopped")"; then
   pass "GKD (on-policy fraction ½, JSD, 2 ranks): stop + resume is bitwise identical"
 else
   fail "GKD on-policy run and resume"
+fi
+
+# train --method seqkd: the teacher answers every prompt of the cache once (RUN_DIR/seqkd-data.h5),
+# then training runs on those responses. Every prompt samples from its own stream, so 1 rank
+# and 2 ranks write the same responses; prompts are the cache's.
+if train 1 "$work/seqkd-1" --method seqkd --teacher "$teacher" --seqkd-variant ce --steps 3 --on-policy-max-new-tokens 8 \
+    >"$work/log" 2>&1 \
+  && train 2 "$work/seqkd-2" --method seqkd --teacher "$teacher" --steps 3 --on-policy-max-new-tokens 8 >>"$work/log" 2>&1 \
+  && python3 -c "
+import h5py, sys
+a, b, source = (h5py.File(p) for p in sys.argv[1:4])
+names = set()
+a.visit(names.add)
+for name in names:
+    if isinstance(a[name], h5py.Dataset):
+        assert a[name][()].tobytes() == b[name][()].tobytes(), name
+for name in source:
+    if name.startswith('prompt') and isinstance(source[name], h5py.Dataset):
+        assert a[name][()].tobytes() == source[name][()].tobytes(), name
+responses = [n for n in names if n.startswith('response') and isinstance(a[n], h5py.Dataset)]
+assert responses and any(a[n][()].tobytes() != source[n][()].tobytes() for n in responses), 'responses are the references'
+print('same teacher responses from 1 and 2 ranks')
+" "$work/seqkd-1/seqkd-data.h5" "$work/seqkd-2/seqkd-data.h5" "$work/synth.h5" >"$work/compare.log" 2>&1; then
+  pass "train --method seqkd (CE and KD variants): 1 and 2 ranks generate identical teacher responses for the cache's prompts"
+else
+  cat "$work/compare.log" >>"$work/log"
+  fail "train --method seqkd"
 fi
 
 # MiniLLM policy-gradient sanity: 2 ranks sharing a sharded teacher (S = 2); 50 iterations (100 steps) of

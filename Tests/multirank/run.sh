@@ -25,9 +25,9 @@ for ranks in 1 2 4; do
 done
 
 for shards in 2 4; do
-  label="tensor-parallel teacher, groups of $shards ranks (of 4), ragged batch and KV cache"
+  label="tensor-parallel teacher, groups of $shards ranks (of 4): ragged batch, KV cache, teacher-forced scoring of each member's batch"
   if timeout 300 "${MINILLM_MPIRUN[@]}" -n 4 "$binary" debug sharded-teacher --shards "$shards" >"$log" 2>&1 \
-    && grep -qE "^sharded-teacher: 2 passed, 0 failed" "$log"; then
+    && grep -qE "^sharded-teacher: 3 passed, 0 failed" "$log"; then
     pass "$label"
   else
     fail "$label"

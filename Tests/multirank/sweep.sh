@@ -4,16 +4,7 @@
 # table, the fits and the plots; a copy stopped inside a training stage and rerun gives the
 # identical final table; bad configurations are refused naming the key.
 # Usage: sweep.sh PATH/TO/minillm-dist
-set -uo pipefail
-binary=$1
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-source "$root/launch/common.sh"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1"; [ -f "$work/log" ] && tail -n 15 "$work/log" | sed 's/^/     | /'; }
+source "$(dirname "$0")/harness.sh" "$1"
 sweep() { timeout 600 "${MINILLM_MPIRUN[@]}" -n 2 "$binary" sweep "$@"; }
 
 # The quickstart's configuration, printed by the program, round-trips through a file.
