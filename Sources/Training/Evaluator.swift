@@ -80,6 +80,10 @@ public final class Evaluator {
   public func evaluate(model: GPT, teacher: ShardedGPT?, protocol settings: EvaluationProtocol) throws
     -> EvaluationResult
   {
+    if let teacher, teacher.config.vocabSize != model.config.vocabSize {
+      throw TrainingError(
+        "evaluation: the teacher's vocabulary (\(teacher.config.vocabSize)) differs from the model's (\(model.config.vocabSize)); teacher scoring compares tokens one to one")
+    }
     var perSeed: [[String: Double]] = []
     var samples: [EvaluationSample] = []
     let loss = try referenceLoss(model: model)

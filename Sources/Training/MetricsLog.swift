@@ -8,7 +8,7 @@ final class MetricsLog {
   private let handle: FileHandle
 
   init(path: String) throws {
-    if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+    if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
     guard let handle = FileHandle(forWritingAtPath: path) else { throw TrainingError("cannot write \(path)") }
     try handle.seekToEnd()
     self.handle = handle

@@ -135,8 +135,6 @@ public final class TeacherForcedTrainer {
   /// Trains until `config.steps`, or `stopAfter` more steps (then checkpoints and returns).
   public func run(stopAfter: Int? = nil) throws {
     let target = min(config.steps, stopAfter.map { step + $0 } ?? config.steps)
-    let V = model.config.vocabSize
-    let Vp = model.config.paddedVocabSize
     let metricsLog = group.rank == 0 ? try MetricsLog(path: config.runDirectory + "/metrics.jsonl") : nil
     while step < target {
       let stepStart = Date()

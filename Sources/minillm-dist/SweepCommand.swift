@@ -74,7 +74,8 @@ enum DefaultJob {
   static func relaunchUnderMPI() {
     var executable = [CChar](repeating: 0, count: 4096)
     let length = readlink("/proc/self/exe", &executable, executable.count - 1)
-    let program = length > 0 ? String(cString: executable) : CommandLine.arguments[0]
+    let program = length > 0
+      ? String(decoding: executable.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
     var command = ["mpirun", "-n", "2", "--oversubscribe"]
     if getuid() == 0 { command.append("--allow-run-as-root") }
     command += ["-x", "OPENBLAS_NUM_THREADS=1", program] + arguments
