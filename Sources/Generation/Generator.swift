@@ -112,9 +112,10 @@ public final class Generator {
     for b in 0..<B {
       (rows + b * Vp).update(from: prefillLogits + (b * P + P - 1) * Vp, count: Vp)
     }
+    var normalizers = [Float?](repeating: nil, count: B)  // log Σ exp(logits) when the filter had it
     for step in 0..<newTokens {
       for b in 0..<B where active[b] {
-        filter.probabilities(logits: rows + b * Vp, history: histories[b], into: probabilities + b * Vp)
+        normalizers[b] = filter.probabilities(logits: rows + b * Vp, history: histories[b], into: probabilities + b * Vp)
       }
       hook?.beforeDraw(
         step: step, studentLogits: rows, probabilities: probabilities, active: active, rowStride: Vp)
@@ -125,7 +126,7 @@ public final class Generator {
         next[b] = Int32(token)
         let logits = rows + b * Vp
         output.tokens[b].append(Int32(token))
-        output.studentLogProbs[b].append(logits[token] - logSumExp(logits, V: V))
+        output.studentLogProbs[b].append(logits[token] - (normalizers[b] ?? logSumExp(logits, V: V)))
         output.samplingLogProbs[b].append(logf(row[token]))
         histories[b].append(Int32(token))
         if let eos = config.eosToken, Int32(token) == eos {
