@@ -11,3 +11,21 @@ passed=0
 failed=0
 pass() { passed=$((passed + 1)); echo "ok   $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL $1"; [ -f "$work/log" ] && tail -n 15 "$work/log" | sed 's/^/     | /'; }
+
+# kill_once_written FILE RUN_DIR COMMAND…: runs COMMAND in the background, waits until FILE
+# exists (a checkpoint), waits a random 0–0.4 s more, then SIGKILLs every process of the run
+# (the job may be anywhere, even mid-write).
+kill_once_written() {
+  local file=$1 run_dir=$2
+  shift 2
+  "$@" >"$work/killed.log" 2>&1 &
+  local job=$!
+  for _ in $(seq 600); do
+    [ -f "$file" ] && break
+    sleep 0.05
+  done
+  sleep 0.$((RANDOM % 5))
+  pkill -KILL -f "run-dir $run_dir" 2>/dev/null
+  kill -KILL $job 2>/dev/null
+  wait $job 2>/dev/null
+}

@@ -39,16 +39,8 @@ for ranks in 1 2; do
   fi
 
   # SIGKILL once the first checkpoint exists (the job may be anywhere, even mid-write).
-  train "$ranks" "$work/killed-$ranks" >"$work/killed.log" 2>&1 &
-  job=$!
-  for _ in $(seq 600); do
-    [ -f "$work/killed-$ranks/checkpoints/step-00000004.h5" ] && break
-    sleep 0.05
-  done
-  sleep 0.$((RANDOM % 5))
-  pkill -KILL -f "run-dir $work/killed-$ranks" 2>/dev/null
-  kill -KILL $job 2>/dev/null
-  wait $job 2>/dev/null
+  kill_once_written "$work/killed-$ranks/checkpoints/step-00000004.h5" "$work/killed-$ranks" \
+    train "$ranks" "$work/killed-$ranks"
   if [ -f "$(final "$work/killed-$ranks")" ]; then
     echo "     (the run finished before the kill; resuming from its last checkpoint instead)"
   fi
@@ -223,16 +215,8 @@ assert int(r.attrs['epoch']) == 1 and int(r.attrs['position']) == 4 and int(r.at
 else
   fail "MiniLLM resume mid-collection / mid-PPO"
 fi
-minillm 2 "$work/mllm-killed" --teacher-shards 2 >"$work/killed.log" 2>&1 &
-job=$!
-for _ in $(seq 600); do
-  [ -f "$work/mllm-killed/checkpoints/step-00000003.h5" ] && break
-  sleep 0.05
-done
-sleep 0.$((RANDOM % 5))
-pkill -KILL -f "run-dir $work/mllm-killed" 2>/dev/null
-kill -KILL $job 2>/dev/null
-wait $job 2>/dev/null
+kill_once_written "$work/mllm-killed/checkpoints/step-00000003.h5" "$work/mllm-killed" \
+  minillm 2 "$work/mllm-killed" --teacher-shards 2
 if minillm 2 "$work/mllm-killed" --teacher-shards 2 --resume auto >"$work/log" 2>&1 \
   && compare "$(finalMiniLLM "$work/mllm-straight")" "$(finalMiniLLM "$work/mllm-killed")"; then
   pass "MiniLLM: SIGKILL at an arbitrary moment + resume is bitwise identical"
