@@ -66,7 +66,7 @@ public final class MiniLLMTrainer {
     var config = config
     config.method = .rkl  // loads and checks the teacher
     worldTimer = TimedCollective(group)
-    base = try TeacherForcedTrainer(config: config, group: worldTimer, resume: resume)
+    base = try TeacherForcedTrainer(config: config, group: worldTimer, resume: resume, expectedStage: "minillm")
     base.stageName = ("minillm", "minillm")
     guard let teacher = base.teacher else { throw TrainingError("MiniLLM needs --teacher") }
     self.settings = settings

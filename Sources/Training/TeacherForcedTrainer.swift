@@ -54,7 +54,9 @@ public final class TeacherForcedTrainer {
 
   /// Starts fresh or resumes. `resume`: nil = fresh (refused if checkpoints exist), "auto" =
   /// newest valid checkpoint in the run directory (fresh if none), or a checkpoint path.
-  public init(config: TeacherForcedConfig, group: any Collective, resume: String?) throws {
+  /// - Parameter expectedStage: the stage a resumed checkpoint must come from ("minillm" for
+  ///   the MiniLLM trainer; nil: any teacher-forced stage).
+  public init(config: TeacherForcedConfig, group: any Collective, resume: String?, expectedStage: String? = nil) throws {
     try config.validate()
     self.config = config
     self.group = group
@@ -93,6 +95,11 @@ public final class TeacherForcedTrainer {
     }
     if let resumePath {
       let loaded = try Checkpoint.read(resumePath)
+      let stage = loaded.state.stage
+      guard expectedStage.map({ $0 == stage }) ?? (stage != "minillm" && stage != "imported") else {
+        throw TrainingError(
+          "\(resumePath) is a checkpoint of stage \(stage), not of this run's \(expectedStage ?? "teacher-forced") stage; to start from its weights use --init-from instead of --resume")
+      }
       guard loaded.state.ranks.count == group.size else {
         throw TrainingError(
           "\(resumePath) was written by \(loaded.state.ranks.count) rank(s) but this job has \(group.size); resume with mpirun -n \(loaded.state.ranks.count) (data-loader cursors and generators are per rank and are not re-sharded)")

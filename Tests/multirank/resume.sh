@@ -280,5 +280,13 @@ else
   fail "world-size mismatch"
 fi
 
+# A checkpoint of another stage is refused for --resume, pointing at --init-from.
+if ! minillm 1 "$work/mllm-wrong" --teacher-shards 1 --resume "$(final "$work/straight-1")" >"$work/log" 2>&1 \
+  && grep -q "is a checkpoint of stage sft, not of this run's minillm stage; to start from its weights use --init-from" "$work/log"; then
+  pass "resuming MiniLLM from an SFT checkpoint is refused, pointing at --init-from"
+else
+  fail "stage mismatch on resume"
+fi
+
 echo "resume: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
