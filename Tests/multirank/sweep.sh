@@ -5,6 +5,7 @@
 # identical final table; bad configurations are refused naming the key.
 # Usage: sweep.sh PATH/TO/minillm-dist
 source "$(dirname "$0")/harness.sh" "$1"
+tokenizer="$root/Tests/TokenizersTests/Fixtures/tokenizer.json"
 sweep() { timeout 600 "${MINILLM_MPIRUN[@]}" -n 2 "$binary" sweep "$@"; }
 
 # The quickstart's configuration, printed by the program, round-trips through a file.
@@ -71,6 +72,49 @@ else
   fail "sweep stop + resume"
 fi
 
+# Real data, as configs/dolly-gpt2.json does it at full size: Dolly (the validation split as a
+# small training set) with a given tokenizer and a given teacher checkpoint, a pretraining
+# corpus for MiniLLM's L_PT, a divergence method (rkl), and Rouge-L evaluation (no checker).
+dolly="$root/../shared/data/dolly/dolly_valid.jsonl"
+head -c 30000 "$root/../shared/data/pretrain/tinyshakespeare.txt" >"$work/pt.txt"
+"$binary" data prepare --tokenizer "$tokenizer" --instructions "$dolly" --output "$work/dolly.h5" \
+  --max-prompt-length 96 --max-length 128 >/dev/null
+if timeout 300 "${MINILLM_MPIRUN[@]}" -n 2 "$binary" train --method sft --data "$work/dolly.h5" --tokenizer "$tokenizer" \
+    --run-dir "$work/dolly-teacher" --steps 20 --d-model 64 --n-layer 2 --n-head 4 --context-length 128 --batch-size 8 \
+    --lr 3e-3 >"$work/log" 2>&1 \
+  && python3 - "$root/configs/dolly-gpt2.json" "$work/dolly.json" "$dolly" "$tokenizer" "$work/pt.txt" \
+    "$work/dolly-teacher/checkpoints/step-00000020.h5" <<'PY' \
+  && sweep --config "$work/dolly.json" --run-dir "$work/dolly-sweep" >>"$work/log" 2>&1 \
+  && python3 - "$work/dolly-sweep" >>"$work/log" 2>&1 <<'PY2'; then
+import json, sys
+recipe, out, dolly, tokenizer, pt, teacher = sys.argv[1:]
+c = json.load(open(recipe))
+c["data"].update(train=dolly, validation=None, validation_count=60, tokenizer=tokenizer, pretrain=[pt],
+                 max_prompt_length=96, max_length=128)
+c["teacher"] = {"checkpoint": teacher}
+c["students"] = [{"name": "xs", "d_model": 16, "n_layer": 1, "n_head": 2}, {"name": "s", "d_model": 32, "n_layer": 1, "n_head": 2}]
+c["methods"] = ["sft", "kd", "rkl", "minillm"]
+c["context_length"] = 128
+c["sft"] = {"steps": 6, "lr": 3e-3, "warmup": 1, "batch_size": 4}
+c["distill"] = {"steps": 4, "lr": 1e-3, "warmup": 1, "batch_size": 4}
+c["minillm"].update(steps=2, lr=1e-3, warmup=1, rollouts=4, minibatch=4, ppo_epochs=1, teacher_shards=2, max_new_tokens=8, batch_size=2)
+c["evaluation"] = {"prompts": 8, "seeds": [10], "max_new_tokens": 8}
+json.dump(c, open(out, "w"), indent=2)
+PY
+import csv, json, sys, pathlib
+run = pathlib.Path(sys.argv[1])
+rows = list(csv.DictReader(open(run / "results/table.csv", newline="")))
+assert {(r["size"], r["method"]) for r in rows} == {("teacher", "teacher")} | {(s, m) for s in ("xs", "s") for m in ("sft", "kd", "rkl", "minillm")}
+assert "valid_rate" not in rows[0] and all(float(r["rouge_l"]) >= 0 for r in rows), rows[0].keys()
+pt = [json.loads(l)["pt_loss"] for l in open(run / "students/s/minillm/metrics.jsonl") if '"pt_loss"' in l]
+assert pt and all(v > 0 for v in pt), pt
+print(f"{len(rows)} rows on Dolly; L_PT {pt}")
+PY2
+  pass "Dolly recipe, reduced: given tokenizer and teacher, L_PT on, rkl, Rouge-L evaluation ($(tail -n 1 "$work/log"))"
+else
+  fail "Dolly recipe, reduced"
+fi
+
 # Bad configurations name the key; a changed configuration is refused for an existing run.
 echo '{"students": [{"name": "x", "d_model": 30, "n_layer": 1, "n_head": 4}]}' >"$work/bad1.json"
 echo '{"sft": {"stepz": 3}}' >"$work/bad2.json"
@@ -83,7 +127,6 @@ else
 fi
 
 # train --config FILE: options from a JSON file, the command line overriding them.
-tokenizer="$root/Tests/TokenizersTests/Fixtures/tokenizer.json"
 "$binary" data synth --count 64 --seed 3 --output "$work/c.jsonl" >/dev/null
 "$binary" data prepare --tokenizer "$tokenizer" --instructions "$work/c.jsonl" --output "$work/c.h5" --max-prompt-length 96 --max-length 128 >/dev/null
 cat >"$work/train.json" <<'JSON'
