@@ -27,6 +27,8 @@ public final class SweepRunner {
   /// Rank 0's progress lines.
   public var log: (String) -> Void = { print($0) }
   var stepsTaken = 0
+  /// Set once the `onlyStage` has run (the run then returns).
+  var ranOnlyStage = false
   var stageNumber = 0
   var stageCount = 0
 
@@ -63,15 +65,26 @@ public final class SweepRunner {
     try checkConfigUnchanged()
     let distillMethods = config.methods.filter { $0 != "sft" }
     stageCount = 2 + config.students.count * (1 + distillMethods.count) + (config.methods.contains("seqkd") ? 1 : 0) + 2
-    if let onlyStage, !stageKeys.contains(onlyStage) {
-      throw SweepError("unknown stage \(onlyStage); stages: \(stageKeys.joined(separator: ", "))")
+    if let onlyStage {
+      guard stageKeys.contains(onlyStage) else {
+        throw SweepError("unknown stage \(onlyStage); stages: \(stageKeys.joined(separator: ", "))")
+      }
+      if neededByOnlyStage.contains("data") && !FileManager.default.fileExists(atPath: dataDirectory + "/done.json") {
+        throw SweepError("stage \(onlyStage) needs stage data done first (run it, or submit with a dependency)")
+      }
+      if neededByOnlyStage.contains("seqkd") && !FileManager.default.fileExists(atPath: seqkdCache) {
+        throw SweepError("stage \(onlyStage) needs stage seqkd done first (run it, or submit with a dependency)")
+      }
     }
     try stage("data", "data: \(config.data.train == nil ? "synthetic task" : config.data.train!), tokenizer, token caches") {
       try prepareData()
     }
+    if ranOnlyStage { return true }
     guard let teacher = try teacherStage() else { return false }
+    if ranOnlyStage { return true }
     if config.methods.contains("seqkd") {
       try stage("seqkd", "SeqKD data: the teacher answers the training prompts") { try prepareSeqKD(teacher: teacher) }
+      if ranOnlyStage { return true }
     }
     var checkpoints: [(size: ModelShape, method: String, path: String)] = []
     for size in config.students {
@@ -79,7 +92,11 @@ public final class SweepRunner {
         "\(size.name)/sft", "students/\(size.name)/sft: SFT of a \(size.dModel)-wide, \(size.nLayer)-layer student",
         directory: studentDirectory(size, "sft"), method: .sft, shape: size, initFrom: nil, teacher: nil,
         data: trainCache, settings: config.sft)
-      else { return false }
+      else {
+        if onlyStage != nil { continue }  // not needed by the stage asked for
+        return false
+      }
+      if ranOnlyStage { return true }
       checkpoints.append((size, "sft", sft))
       for method in distillMethods {
         let title = "students/\(size.name)/\(method): \(method.uppercased()) from the SFT student"
@@ -96,11 +113,14 @@ public final class SweepRunner {
             "\(size.name)/\(method)", title, directory: studentDirectory(size, method), method: TeacherForcedMethod(rawValue: method)!,
             shape: size, initFrom: sft, teacher: teacher, data: trainCache, settings: config.distill)
         }
-        guard let path else { return false }
+        if ranOnlyStage { return true }
+        guard let path else {
+          if onlyStage != nil { continue }
+          return false
+        }
         checkpoints.append((size, method, path))
       }
     }
-    if onlyStage != nil && !["eval", "report"].contains(onlyStage!) { return true }
     try stage("eval", "evaluation of the teacher and \(checkpoints.count) students") {
       try evaluateAll(teacher: teacher, students: checkpoints)
     }
@@ -137,14 +157,27 @@ public final class SweepRunner {
     if let onlyStage, onlyStage != key { return }
     if world.rank == 0 { log("==> [\(stageNumber)/\(stageCount)] \(title)") }
     try body()
+    if onlyStage != nil { ranOnlyStage = true }
   }
 
-  /// Under `onlyStage`, a stage other than the one asked for must already be done.
+  /// Under `onlyStage`, the stages it needs (directly or through others) must be done.
   func requireDone(_ key: String, _ checkpoint: String?) throws -> String? {
-    if let onlyStage, onlyStage != key, checkpoint == nil {
+    if let onlyStage, onlyStage != key, checkpoint == nil, neededByOnlyStage.contains(key) {
       throw SweepError("stage \(onlyStage) needs stage \(key) done first (run it, or submit with a dependency)")
     }
     return checkpoint
+  }
+
+  /// The stages `onlyStage` needs, directly or through others.
+  var neededByOnlyStage: Set<String> {
+    guard let onlyStage else { return [] }
+    let needs = Dictionary(uniqueKeysWithValues: stageDependencies.map { ($0.stage, $0.needs) })
+    var found = Set<String>()
+    var frontier = needs[onlyStage] ?? []
+    while let next = frontier.popLast() {
+      if found.insert(next).inserted { frontier += needs[next] ?? [] }
+    }
+    return found
   }
 
   /// Every stage key in order (for `--only` and job submission).

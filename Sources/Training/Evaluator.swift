@@ -150,7 +150,8 @@ public final class Evaluator {
       var logQ: [[Float]] = []
       if !chunk.isEmpty {
         let prompts = chunk.map { examples[$0].prompt }
-        let capacity = min(model.config.contextLength, prompts.map(\.count).max()! + config.maxNewTokens)
+        let context = min(model.config.contextLength, teacher?.config.contextLength ?? .max)
+        let capacity = min(context, prompts.map(\.count).max()! + config.maxNewTokens)
         var streams = chunk.map { SeededGenerator(seed: seed ^ (UInt64($0 + 1) &* 0x9E37_79B9_7F4A_7C15)) }
         let output = try Generator(model: model, batchSize: chunk.count, capacity: capacity).generate(
           prompts: prompts, config: config, streams: &streams)

@@ -28,7 +28,8 @@ extension MiniLLMTrainer {
         seed: base.config.seed ^ (UInt64(cursor.epoch + 1) &* 0x9E37_79B9_7F4A_7C15) ^ (globalPosition &* 0xBF58_476D_1CE4_E5B9)))
     }
     let longest = try teacherGroup.allReduce(Int64(prompts.map(\.count).max()!), op: .max)
-    let capacity = min(base.model.config.contextLength, Int(longest) + maxNewTokens)
+    let context = min(base.model.config.contextLength, shardedTeacher.config.contextLength)
+    let capacity = min(context, Int(longest) + maxNewTokens)
     let decoder = ShardedTeacherDecoder(teacher: shardedTeacher, batchSize: count, capacity: capacity)
     let hook = TeacherMixingHook(teacher: decoder, alpha: Float(settings.alpha))
     let generator = Generator(model: base.model, batchSize: count, capacity: capacity)

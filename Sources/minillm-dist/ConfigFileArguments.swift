@@ -1,4 +1,4 @@
-// `--config FILE` for `train` and `eval`: a JSON object of options, expanded into command-line
+// `--config FILE` for `train`: a JSON object of options, expanded into command-line
 // arguments placed before the ones typed, so the command line overrides the file.
 
 import ArgumentParser

@@ -82,7 +82,7 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Stop after this many steps in this invocation (checkpoints first).") var stopAfter: Int?
   @Option(help: .hidden) var stopAfterChunks: Int?
   @Option(help: "A JSON file of options (keys are option names, e.g. \"kd_ratio\": 0.5 or \"no-single-step\": true); options on the command line override it.") var config: String?
-  @Option(help: "Evaluate every N steps (N MiniLLM iterations); 0: only at the end when --eval-data is given.") var evalEvery = 0
+  @Option(help: "Evaluate every N optimizer steps (0: only at the last step) when --eval-data is given.") var evalEvery = 0
   @Option(help: "Evaluation JSONL (instruction, input, output, optional references), sampled with the evaluation protocol's settings.") var evalData: String?
   @Option(help: "Evaluation: prompts evaluated (0: all).") var evalPrompts = 64
   @Option(help: "Evaluation: longest generated response.") var evalMaxNewTokens = 128

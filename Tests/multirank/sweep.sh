@@ -72,6 +72,24 @@ else
   fail "sweep stop + resume"
 fi
 
+# One stage per invocation, as launch/slurm-sweep submits them (each job `--only STAGE`, in
+# dependency order): the same table as one invocation; a stage whose needs are not done is
+# refused, naming the missing stage.
+only_ok=1
+if sweep --config "$work/reduced.json" --run-dir "$work/staged" --only s/kd >"$work/log" 2>&1 \
+  || ! grep -q "needs stage data done first" "$work/log"; then
+  only_ok=0
+fi
+while read -r stage _; do
+  [ $only_ok -eq 1 ] || break
+  sweep --config "$work/reduced.json" --run-dir "$work/staged" --only "$stage" </dev/null >>"$work/log" 2>&1 || only_ok=0
+done < <("$binary" sweep --config "$work/reduced.json" --list-stages)
+if [ $only_ok -eq 1 ] && cmp "$work/straight/results/table.csv" "$work/staged/results/table.csv" >>"$work/log" 2>&1; then
+  pass "sweep --only STAGE, one invocation per stage in dependency order, gives the same table; missing needs are refused"
+else
+  fail "sweep --only stage by stage"
+fi
+
 # Real data, as configs/dolly-gpt2.json does it at full size: Dolly (the validation split as a
 # small training set) with a given tokenizer and a given teacher checkpoint, a pretraining
 # corpus for MiniLLM's L_PT, a divergence method (rkl), and Rouge-L evaluation (no checker).
@@ -131,7 +149,8 @@ fi
 "$binary" data prepare --tokenizer "$tokenizer" --instructions "$work/c.jsonl" --output "$work/c.h5" --max-prompt-length 96 --max-length 128 >/dev/null
 cat >"$work/train.json" <<'JSON'
 {"comment": "test", "method": "sft", "steps": 9, "lr": 0.002, "d_model": 32, "n_layer": 1, "n_head": 2, "batch_size": 2,
- "context_length": 128, "checkpoint_every": 100, "schedule": "constant", "warmup": 1}
+ "context_length": 128, "checkpoint_every": 100, "schedule": "constant", "warmup": 1, "overlap_reduction": true,
+ "replica_check_every": 0}
 JSON
 echo '{"kd_ratioo": 0.5}' >"$work/train-bad.json"
 if "$binary" train --config "$work/train.json" --data "$work/c.h5" --tokenizer "$tokenizer" --run-dir "$work/cfg" --steps 4 \
@@ -145,6 +164,7 @@ run = json.loads(f["config/run"][()])
 model = json.loads(f["config/model"][()])
 assert int(f.attrs["step"]) == 4 and run["steps"] == 4, (f.attrs["step"], run["steps"])
 assert model["d_model"] == 32 and model["n_layer"] == 1 and run["batch_size"] == 2, (model, run)
+assert run["overlap_gradient_reduction"] is True and run["replica_check_every"] == 0, run  # a JSON true sets a flag
 print("ok")
 PY
   pass "train --config FILE: the file's options apply, the command line overrides them (--steps 4 over 9), a bad key names the file"
