@@ -197,8 +197,9 @@ public final class MiniLLMTrainer {
 
   /// Gathers every rank's rollout store to rank 0, which writes it with the checkpoint.
   func saveCheckpoint() throws {
-    let gathered = try base.group.allGatherVariable(store.packed)
-    let lengths = try base.group.allGather([Int64(store.packed.count)])
+    let packed = store.packed
+    let lengths = try base.group.allGather([Int64(packed.count)])
+    let gathered = try base.group.allGatherVariable(packed)
     var ranks: [RankRollouts] = []
     var start = 0
     for length in lengths {
