@@ -1,9 +1,8 @@
-// Causal multi-head self-attention with left-padding masks, through sgemm per (batch, head).
-// One kernel serves training (queries = keys = the whole sequence) and KV-cache decoding
-// (a few new queries against cached keys).
+// Causal multi-head self-attention with left-padding masks, per (batch, head) in C kernels
+// that skip the masked keys (CKernels/attention_blocks.c). One entry point serves training
+// (queries = keys = the whole sequence), prefill and KV-cache decoding (a few new queries).
 
 import CKernels
-
 
 /// Where queries, keys, values and outputs live, and how far apart their rows are.
 ///
@@ -73,27 +72,16 @@ public func attentionForward(
     attentionForwardFewQueries(out: out, att: att, q: q, k: k, v: v, keyStart: keyStart, layout: l)
     return
   }
-  Parallel.forChunksCallingBLAS(l.B * l.NH) { pairs, _ in
+  Parallel.forChunks(l.B * l.NH) { pairs, _ in
     for pair in pairs {
       let b = pair / l.NH
       let h = pair % l.NH
-      let qb = q + b * l.qBatchStride + h * hs
-      let kb = k + b * l.kvBatchStride + h * l.kvHeadStride
-      let vb = v + b * l.kvBatchStride + h * l.kvHeadStride
-      let a = att + pair * l.Tq * l.Tk
-      // preatt (Tq, Tk) = scale · q_bh (Tq, hs) · k_bhᵀ (hs, Tk)
-      BLAS.sgemm(
-        transposeA: false, transposeB: true, m: l.Tq, n: l.Tk, k: hs, alpha: scale,
-        a: qb, lda: l.qRowStride, b: kb, ldb: l.kvRowStride, beta: 0, c: a, ldc: l.Tk)
-      let start = Int(keyStart[b])
-      for t in 0..<l.Tq {
-        maskedSoftmaxRow(a + t * l.Tk, first: start, last: l.past + t, count: l.Tk)
-      }
-      // out_bh (Tq, hs) = att (Tq, Tk) · v_bh (Tk, hs)
-      BLAS.sgemm(
-        transposeA: false, transposeB: false, m: l.Tq, n: hs, k: l.Tk, alpha: 1,
-        a: a, lda: l.Tk, b: vb, ldb: l.kvRowStride, beta: 0,
-        c: out + b * l.outBatchStride + h * hs, ldc: l.outRowStride)
+      let status = ck_attention_forward_head(
+        out + b * l.outBatchStride + h * hs, att + pair * l.Tq * l.Tk,
+        q + b * l.qBatchStride + h * hs, k + b * l.kvBatchStride + h * l.kvHeadStride,
+        v + b * l.kvBatchStride + h * l.kvHeadStride, keyStart[b], Int32(l.Tq), Int32(l.Tk),
+        Int32(hs), Int32(l.qRowStride), Int32(l.kvRowStride), Int32(l.outRowStride), scale)
+      precondition(status == 0, "attention: out of memory for a head's transposed keys")
     }
   }
 }
@@ -126,23 +114,6 @@ func attentionForwardFewQueries(
   }
 }
 
-/// In place: softmax over row[first...last], zeros elsewhere (all zeros when first > last).
-@inline(__always)
-func maskedSoftmaxRow(_ row: UnsafeMutablePointer<Float>, first: Int, last: Int, count rowLength: Int) {
-  guard first <= last else {
-    row.update(repeating: 0, count: rowLength)
-    return
-  }
-  let visible = row + first
-  let count = last - first + 1
-  let maximum = rowMaximum(visible, count)
-  let sum = rowExpShifted(out: visible, inp: visible, count: count, shift: maximum)
-  let inverse = 1 / sum
-  for j in first...last { row[j] *= inverse }
-  if first > 0 { row.update(repeating: 0, count: first) }
-  if last + 1 < rowLength { (row + last + 1).update(repeating: 0, count: rowLength - last - 1) }
-}
-
 /// Backward of `attentionForward`: accumulates into dq, dk, dv (same layouts as q, k, v).
 /// - dout: (B, Tq, ·) with the out layout; att: the probabilities the forward saved
 /// - scratch: Tq·Tk floats per worker, `Parallel.workerCount(B·NH)` workers
@@ -151,50 +122,24 @@ public func attentionBackward(
   dv: UnsafeMutablePointer<Float>,
   dout: UnsafePointer<Float>, att: UnsafePointer<Float>,
   q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-  scratch: UnsafeMutablePointer<Float>, layout l: AttentionLayout
+  keyStart: UnsafePointer<Int32>, scratch: UnsafeMutablePointer<Float>, layout l: AttentionLayout
 ) {
   let hs = l.headSize
   let scale = 1 / Float(hs).squareRoot()
   precondition(l.kvHeadStride == hs, "attentionBackward needs the packed (training) layout")
-  Parallel.forChunksCallingBLAS(l.B * l.NH) { pairs, worker in
+  Parallel.forChunks(l.B * l.NH) { pairs, worker in
     let datt = scratch + worker * l.Tq * l.Tk
     for pair in pairs {
       let b = pair / l.NH
-      let h = pair % l.NH
-      let column = h * hs
-      let qb = q + b * l.qBatchStride + column
-      let kb = k + b * l.kvBatchStride + column
-      let vb = v + b * l.kvBatchStride + column
-      let dqb = dq + b * l.qBatchStride + column
-      let dkb = dk + b * l.kvBatchStride + column
-      let dvb = dv + b * l.kvBatchStride + column
-      let doutb = dout + b * l.outBatchStride + column
-      let a = att + pair * l.Tq * l.Tk
-      // in the forward pass this was: out_bh = att · v_bh
-      // datt (Tq, Tk) = dout_bh (Tq, hs) · v_bhᵀ
-      BLAS.sgemm(
-        transposeA: false, transposeB: true, m: l.Tq, n: l.Tk, k: hs, alpha: 1,
-        a: doutb, lda: l.outRowStride, b: vb, ldb: l.kvRowStride, beta: 0, c: datt, ldc: l.Tk)
-      // dv_bh (Tk, hs) += attᵀ (Tk, Tq) · dout_bh (Tq, hs)
-      BLAS.sgemm(
-        transposeA: true, transposeB: false, m: l.Tk, n: hs, k: l.Tq, alpha: 1,
-        a: a, lda: l.Tk, b: doutb, ldb: l.outRowStride, beta: 1, c: dvb, ldc: l.kvRowStride)
-      // in the forward pass this was: att = softmax(preatt) over the visible keys
-      // dpreatt = att ⊙ (datt − Σ_j att·datt); masked entries have att = 0, so they get 0.
-      for t in 0..<l.Tq {
-        let row = a + t * l.Tk
-        let drow = datt + t * l.Tk
-        var dot: Float = 0
-        for j in 0..<l.Tk { dot += row[j] * drow[j] }
-        for j in 0..<l.Tk { drow[j] = row[j] * (drow[j] - dot) }
-      }
-      // in the forward pass this was: preatt = scale · q_bh · k_bhᵀ
-      BLAS.sgemm(
-        transposeA: false, transposeB: false, m: l.Tq, n: hs, k: l.Tk, alpha: scale,
-        a: datt, lda: l.Tk, b: kb, ldb: l.kvRowStride, beta: 1, c: dqb, ldc: l.qRowStride)
-      BLAS.sgemm(
-        transposeA: true, transposeB: false, m: l.Tk, n: hs, k: l.Tq, alpha: scale,
-        a: datt, lda: l.Tk, b: qb, ldb: l.qRowStride, beta: 1, c: dkb, ldc: l.kvRowStride)
+      let column = (pair % l.NH) * hs
+      let status = ck_attention_backward_head(
+        dq + b * l.qBatchStride + column, dk + b * l.kvBatchStride + column,
+        dv + b * l.kvBatchStride + column, datt, dout + b * l.outBatchStride + column,
+        att + pair * l.Tq * l.Tk, q + b * l.qBatchStride + column,
+        k + b * l.kvBatchStride + column, v + b * l.kvBatchStride + column, keyStart[b],
+        Int32(l.Tq), Int32(l.Tk), Int32(hs), Int32(l.qRowStride), Int32(l.kvRowStride),
+        Int32(l.outRowStride), scale)
+      precondition(status == 0, "attention: out of memory for a head's transposed values")
     }
   }
 }

@@ -231,7 +231,7 @@ public final class GPT {
       dqkv.update(repeating: 0, count: N * 3 * C)
       attentionBackward(
         dq: dqkv, dk: dqkv + C, dv: dqkv + 2 * C, dout: acts.dattentionOut.pointer,
-        att: attention, q: qkv, k: qkv + C, v: qkv + 2 * C,
+        att: attention, q: qkv, k: qkv + C, v: qkv + 2 * C, keyStart: acts.keyStart.pointer,
         scratch: acts.attentionScratch.pointer,
         layout: .packed(B: B, T: T, C: C, NH: config.nHead))
       dnorm.update(repeating: 0, count: N * C)

@@ -17,9 +17,9 @@ final class KernelGradientTests: XCTestCase {
 
   private func assertGradient(
     _ name: String, analytic: [Float], at values: UnsafeMutablePointer<Float>, count: Int,
-    loss: () -> Double, file: StaticString = #filePath, line: UInt = #line
+    loss: () -> Double, samples: Int = 60, file: StaticString = #filePath, line: UInt = #line
   ) {
-    let indices = sampleIndices(count, limit: 60, seed: UInt64(count))
+    let indices = sampleIndices(count, limit: samples, seed: UInt64(count))
     let numeric = centralDifferences(values, indices: indices, step: h, loss: loss)
     let result = compare(indices.map { analytic[$0] }, numeric, rtol: rtol, atol: atol)
     XCTAssertTrue(result.passed, "\(name): \(result)", file: file, line: line)
@@ -111,10 +111,10 @@ final class KernelGradientTests: XCTestCase {
     }
     _ = loss()
     let dqkv = Tensor(zeros: B * T * 3 * C)
-    let scratch = Tensor(zeros: 16 * T * T)
+    let scratch = Tensor([Float](repeating: .nan, count: 16 * T * T))  // the kernel must not read stale scratch
     attentionBackward(
       dq: dqkv.p, dk: dqkv.p + C, dv: dqkv.p + 2 * C, dout: w, att: att.p, q: qkv.p, k: qkv.p + C,
-      v: qkv.p + 2 * C, scratch: scratch.p, layout: layout)
+      v: qkv.p + 2 * C, keyStart: keyStart, scratch: scratch.p, layout: layout)
     assertGradient("dqkv", analytic: dqkv.array, at: qkv.p, count: B * T * 3 * C, loss: loss)
     // Padding queries output zeros and padding keys get no gradient.
     let outs = out.array
@@ -123,6 +123,32 @@ final class KernelGradientTests: XCTestCase {
       XCTAssertEqual(Array(outs[((1 * T + t) * C)..<((1 * T + t + 1) * C)]), [Float](repeating: 0, count: C))
       XCTAssertEqual(Array(grads[((1 * T + t) * 3 * C)..<((1 * T + t + 1) * 3 * C)]), [Float](repeating: 0, count: 3 * C))
     }
+  }
+
+  /// The blocked kernel's paths that the small case above misses: a full 16-column tile plus
+  /// an 8-column tail per head (hs = 24), and key blocks that straddle the causal diagonal.
+  func testAttentionBackwardOnWiderHeads() {
+    let B = 2
+    let T = 11
+    let NH = 2
+    let C = 48
+    let layout = AttentionLayout.packed(B: B, T: T, C: C, NH: NH)
+    let qkv = Tensor(randomFloats(B * T * 3 * C, seed: 14, scale: 1.2))
+    let keyStart: [Int32] = [0, 3]
+    let w = randomFloats(B * T * C, seed: 15)
+    let out = Tensor(zeros: B * T * C)
+    let att = Tensor(zeros: layout.attentionCount)
+    func loss() -> Double {
+      attentionForward(out: out.p, att: att.p, q: qkv.p, k: qkv.p + C, v: qkv.p + 2 * C, keyStart: keyStart, layout: layout)
+      return weightedSum(out.p, w)
+    }
+    _ = loss()
+    let dqkv = Tensor(zeros: B * T * 3 * C)
+    let scratch = Tensor([Float](repeating: .nan, count: 16 * T * T))  // the kernel must not read stale scratch
+    attentionBackward(
+      dq: dqkv.p, dk: dqkv.p + C, dv: dqkv.p + 2 * C, dout: w, att: att.p, q: qkv.p, k: qkv.p + C,
+      v: qkv.p + 2 * C, keyStart: keyStart, scratch: scratch.p, layout: layout)
+    assertGradient("dqkv", analytic: dqkv.array, at: qkv.p, count: B * T * 3 * C, loss: loss, samples: 600)
   }
 
   func testCrossEntropyBackwardAndPaddedVocabulary() {

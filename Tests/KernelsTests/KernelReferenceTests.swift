@@ -91,6 +91,42 @@ final class KernelReferenceTests: XCTestCase {
     XCTAssertTrue(result.passed, "\(result)")
   }
 
+  /// Wider heads and an odd length: the blocked kernel's full 16-column tiles, masked column
+  /// tails, a partial last query block, and a sequence whose only real token is the last.
+  func testBlockedAttentionMatchesNaiveLoopsOnWideHeads() {
+    let B = 3
+    let T = 37
+    let C = 80
+    let NH = 2
+    let qkv = randomFloats(B * T * 3 * C, seed: 22, scale: 1.5)
+    let keyStart: [Int32] = [0, 5, 36]
+    let layout = AttentionLayout.packed(B: B, T: T, C: C, NH: NH)
+    var out = [Float](repeating: .nan, count: B * T * C)
+    var att = [Float](repeating: .nan, count: layout.attentionCount)
+    qkv.withUnsafeBufferPointer { p in
+      let base = p.baseAddress!
+      attentionForward(out: &out, att: &att, q: base, k: base + C, v: base + 2 * C, keyStart: keyStart, layout: layout)
+    }
+    let expected = naiveAttention(qkv: qkv, keyStart: keyStart, B: B, T: T, C: C, NH: NH)
+    let result = compare(out, expected, rtol: 1e-5, atol: 1e-6)
+    XCTAssertTrue(result.passed, "\(result)")
+    // Every probability row sums to 1 over the visible keys and is exactly 0 elsewhere.
+    for b in 0..<B {
+      for h in 0..<NH {
+        for t in 0..<T {
+          let row = Array(att[(((b * NH + h) * T + t) * T)..<(((b * NH + h) * T + t + 1) * T)])
+          let start = Int(keyStart[b])
+          let visible = t >= start ? Array(row[start...t]) : []
+          let hidden = row.enumerated().filter { $0.offset < start || $0.offset > t }.map(\.element)
+          XCTAssertEqual(hidden, [Float](repeating: 0, count: hidden.count), "b \(b) h \(h) t \(t)")
+          if !visible.isEmpty {
+            XCTAssertEqual(visible.reduce(0, +), 1, accuracy: 1e-5, "b \(b) h \(h) t \(t)")
+          }
+        }
+      }
+    }
+  }
+
   func testEncoderForwardAndBackward() {
     let C = 3
     let wte: [Float] = (0..<(4 * C)).map { Float($0) }
@@ -156,7 +192,7 @@ final class FewRowsKernelTests: XCTestCase {
     }
   }
 
-  func testDecodeAttentionMatchesTheSgemmPath() {
+  func testDecodeAttentionMatchesTheBlockedPath() {
     // One query per sequence against 7 keys, with head size 8 (vector path) and 5 (scalar path).
     for hs in [8, 5] {
       let B = 2, NH = 3, Tk = 7
