@@ -81,7 +81,7 @@ public func attentionForward(
         q + b * l.qBatchStride + h * hs, k + b * l.kvBatchStride + h * l.kvHeadStride,
         v + b * l.kvBatchStride + h * l.kvHeadStride, keyStart[b], Int32(l.Tq), Int32(l.Tk),
         Int32(hs), Int32(l.qRowStride), Int32(l.kvRowStride), Int32(l.outRowStride), scale)
-      precondition(status == 0, "attention: out of memory for a head's transposed keys")
+      precondition(status == 0, "attention: out of memory for a head's workspace")
     }
   }
 }
@@ -116,30 +116,26 @@ func attentionForwardFewQueries(
 
 /// Backward of `attentionForward`: accumulates into dq, dk, dv (same layouts as q, k, v).
 /// - dout: (B, Tq, ·) with the out layout; att: the probabilities the forward saved
-/// - scratch: Tq·Tk floats per worker, `Parallel.workerCount(B·NH)` workers
 public func attentionBackward(
   dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
   dv: UnsafeMutablePointer<Float>,
   dout: UnsafePointer<Float>, att: UnsafePointer<Float>,
   q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-  keyStart: UnsafePointer<Int32>, scratch: UnsafeMutablePointer<Float>, layout l: AttentionLayout
+  keyStart: UnsafePointer<Int32>, layout l: AttentionLayout
 ) {
   let hs = l.headSize
   let scale = 1 / Float(hs).squareRoot()
-  precondition(l.kvHeadStride == hs, "attentionBackward needs the packed (training) layout")
-  Parallel.forChunks(l.B * l.NH) { pairs, worker in
-    let datt = scratch + worker * l.Tq * l.Tk
+  Parallel.forChunks(l.B * l.NH) { pairs, _ in
     for pair in pairs {
       let b = pair / l.NH
-      let column = (pair % l.NH) * hs
+      let h = pair % l.NH
+      let (qAt, kvAt, outAt) = (b * l.qBatchStride + h * hs, b * l.kvBatchStride + h * l.kvHeadStride, b * l.outBatchStride + h * hs)
       let status = ck_attention_backward_head(
-        dq + b * l.qBatchStride + column, dk + b * l.kvBatchStride + column,
-        dv + b * l.kvBatchStride + column, datt, dout + b * l.outBatchStride + column,
-        att + pair * l.Tq * l.Tk, q + b * l.qBatchStride + column,
-        k + b * l.kvBatchStride + column, v + b * l.kvBatchStride + column, keyStart[b],
+        dq + qAt, dk + kvAt, dv + kvAt, dout + outAt, att + pair * l.Tq * l.Tk, q + qAt, k + kvAt,
+        v + kvAt, keyStart[b],
         Int32(l.Tq), Int32(l.Tk), Int32(hs), Int32(l.qRowStride), Int32(l.kvRowStride),
         Int32(l.outRowStride), scale)
-      precondition(status == 0, "attention: out of memory for a head's transposed values")
+      precondition(status == 0, "attention: out of memory for a head's workspace")
     }
   }
 }

@@ -9,6 +9,8 @@ final class ActivationBuffers {
   let T: Int
   let keyCapacity: Int
   let training: Bool
+  /// Threads the per-worker scratch buffers were sized for.
+  let scratchWorkers: Int
 
   let tokens: Int32Storage  // (B, T)
   let positions: Int32Storage  // (B, T)
@@ -42,7 +44,6 @@ final class ActivationBuffers {
   let dattentionOut: FloatStorage  // (B, T, C)
   let dfc: FloatStorage  // (B, T, 4C)
   let dfcGelu: FloatStorage  // (B, T, 4C)
-  let attentionScratch: FloatStorage  // (workers, T, keyCapacity)
   let normScratch: FloatStorage  // (workers, 2C)
 
   init(config: GPTConfig, B: Int, T: Int, keyCapacity: Int, training: Bool) {
@@ -77,6 +78,7 @@ final class ActivationBuffers {
     projection = FloatStorage(N * C, zero: 0)
     let g = training ? 1 : 0
     let workers = max(KernelThreads.count, 1)
+    scratchWorkers = workers
     dlogits = FloatStorage(g * N * config.paddedVocabSize, zero: 0)
     dresidual = FloatStorage(g * N * C, zero: 0)
     dnorm = FloatStorage(g * N * C, zero: 0)
@@ -84,7 +86,6 @@ final class ActivationBuffers {
     dattentionOut = FloatStorage(g * N * C, zero: 0)
     dfc = FloatStorage(g * N * 4 * C, zero: 0)
     dfcGelu = FloatStorage(g * N * 4 * C, zero: 0)
-    attentionScratch = FloatStorage(g * workers * T * keyCapacity, zero: 0)
     normScratch = FloatStorage(g * workers * 2 * C, zero: 0)
   }
 
@@ -112,6 +113,6 @@ final class ActivationBuffers {
   func fits(B: Int, T: Int, keyCapacity: Int, training: Bool) -> Bool {
     self.B == B && self.T == T && self.keyCapacity >= keyCapacity
       && (self.training || !training)
-      && (!training || attentionScratch.count >= KernelThreads.count * T * keyCapacity)
+      && (!training || scratchWorkers >= KernelThreads.count)
   }
 }

@@ -232,7 +232,6 @@ public final class GPT {
       attentionBackward(
         dq: dqkv, dk: dqkv + C, dv: dqkv + 2 * C, dout: acts.dattentionOut.pointer,
         att: attention, q: qkv, k: qkv + C, v: qkv + 2 * C, keyStart: acts.keyStart.pointer,
-        scratch: acts.attentionScratch.pointer,
         layout: .packed(B: B, T: T, C: C, NH: config.nHead))
       dnorm.update(repeating: 0, count: N * C)
       matmulBackward(

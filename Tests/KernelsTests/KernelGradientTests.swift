@@ -111,10 +111,9 @@ final class KernelGradientTests: XCTestCase {
     }
     _ = loss()
     let dqkv = Tensor(zeros: B * T * 3 * C)
-    let scratch = Tensor([Float](repeating: .nan, count: 16 * T * T))  // the kernel must not read stale scratch
     attentionBackward(
       dq: dqkv.p, dk: dqkv.p + C, dv: dqkv.p + 2 * C, dout: w, att: att.p, q: qkv.p, k: qkv.p + C,
-      v: qkv.p + 2 * C, keyStart: keyStart, scratch: scratch.p, layout: layout)
+      v: qkv.p + 2 * C, keyStart: keyStart, layout: layout)
     assertGradient("dqkv", analytic: dqkv.array, at: qkv.p, count: B * T * 3 * C, loss: loss)
     // Padding queries output zeros and padding keys get no gradient.
     let outs = out.array
@@ -144,10 +143,9 @@ final class KernelGradientTests: XCTestCase {
     }
     _ = loss()
     let dqkv = Tensor(zeros: B * T * 3 * C)
-    let scratch = Tensor([Float](repeating: .nan, count: 16 * T * T))  // the kernel must not read stale scratch
     attentionBackward(
       dq: dqkv.p, dk: dqkv.p + C, dv: dqkv.p + 2 * C, dout: w, att: att.p, q: qkv.p, k: qkv.p + C,
-      v: qkv.p + 2 * C, keyStart: keyStart, scratch: scratch.p, layout: layout)
+      v: qkv.p + 2 * C, keyStart: keyStart, layout: layout)
     assertGradient("dqkv", analytic: dqkv.array, at: qkv.p, count: B * T * 3 * C, loss: loss, samples: 600)
   }
 

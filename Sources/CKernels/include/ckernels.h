@@ -21,18 +21,17 @@ void ck_attention_query_row(float *out, float *att, const float *q, const float 
 /// Causal attention for one (batch, head) and many queries. Query t (absolute position
 /// past + t, past = Tk − Tq) sees keys [first, past + t]; a query with none outputs zeros.
 /// att (Tq, Tk) gets the probabilities (0 outside the visible keys); out (Tq, ·) the outputs.
-/// q, k, v, out: rows of hs floats at the given row strides. Returns 0, or −1 when out of memory.
+/// q, k, v, out: rows of hs floats at the given row strides. Both calls keep a per-thread
+/// workspace (a few (Tq, Tk) matrices) for the next call. Returns 0, or −1 when out of memory.
 int ck_attention_forward_head(float *out, float *att, const float *q, const float *k, const float *v,
                               int first, int Tq, int Tk, int hs, int q_row_stride, int kv_row_stride,
                               int out_row_stride, float scale);
 
 /// Backward of `ck_attention_forward_head`: accumulates into dq, dk, dv (the layouts of q, k, v).
-/// datt: (Tq, Tk) scratch. dout has out's layout; att is what the forward saved.
-/// Returns 0, or −1 when out of memory.
-int ck_attention_backward_head(float *dq, float *dk, float *dv, float *datt, const float *dout,
-                               const float *att, const float *q, const float *k, const float *v, int first,
-                               int Tq, int Tk, int hs, int q_row_stride, int kv_row_stride,
-                               int out_row_stride, float scale);
+/// dout has out's layout; att is what the forward saved. Returns 0, or −1 when out of memory.
+int ck_attention_backward_head(float *dq, float *dk, float *dv, const float *dout, const float *att,
+                               const float *q, const float *k, const float *v, int first, int Tq, int Tk,
+                               int hs, int q_row_stride, int kv_row_stride, int out_row_stride, float scale);
 
 /// 1 when the AVX2/FMA path is in use on this CPU.
 int ck_has_avx2(void);
