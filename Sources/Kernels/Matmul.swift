@@ -68,6 +68,28 @@ public func matmulForwardFewRows(
   }
 }
 
+/// Repacks weight (OC, C) into the panel layout `matmulForwardPanels` streams (OC·C floats).
+/// - panels: (OC, C) floats; weight: (OC, C)
+public func packDecodePanels(panels: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>, C: Int, OC: Int) {
+  ck_pack_panels(panels, weight, Int32(C), Int32(OC))
+}
+
+/// `matmulForward` for few rows N (decode steps) from weights repacked by `packDecodePanels`:
+/// the packed weight is read as one sequential stream, 8 output columns at a time.
+/// - out: (N, OC); inp: (N, C); panels: `packDecodePanels` of weight (OC, C); bias: (OC) or nil
+public func matmulForwardPanels(
+  out: UnsafeMutablePointer<Float>,
+  inp: UnsafePointer<Float>, panels: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+  N: Int, C: Int, OC: Int
+) {
+  let blockCount = max(1, OC / 8)
+  Parallel.forChunks(blockCount, minimumPerThread: 32) { blocks, _ in
+    let first = blocks.lowerBound * 8
+    let last = blocks.upperBound == blockCount ? OC : blocks.upperBound * 8
+    ck_matmul_panels(out, inp, panels, bias, Int32(N), Int32(C), Int32(OC), Int32(first), Int32(last))
+  }
+}
+
 /// Rows up to which `matmulForward` uses `matmulForwardFewRows`.
 public let fewRowsLimit = 16
 

@@ -96,8 +96,9 @@ public final class GPT {
   }
 
   /// The forward pass over `acts.T` new tokens per sequence; with a cache, keys and values are
-  /// appended to it and attention covers the cached positions too.
-  func runForward(_ acts: ActivationBuffers, cache: KVCache?) {
+  /// appended to it and attention covers the cached positions too. `panels` (packed from the
+  /// current weights) serve the matmuls of decode steps (B·T ≤ `fewRowsLimit` rows).
+  func runForward(_ acts: ActivationBuffers, cache: KVCache?, panels: DecodePanels? = nil) {
     let B = acts.B
     let T = acts.T
     let C = config.dModel
@@ -112,7 +113,11 @@ public final class GPT {
     ) {
       let w = layer.map { p.pointer(weight, layer: $0) } ?? p.pointer(weight)
       let b = bias.map { p.pointer($0, layer: layer!) }
-      matmulForward(out: out, inp: inp, weight: w, bias: b, N: N, C: C, OC: OC)
+      if let panels, N <= fewRowsLimit {
+        matmulForwardPanels(out: out, inp: inp, panels: panels.panels(of: w, in: p), bias: b, N: N, C: C, OC: OC)
+      } else {
+        matmulForward(out: out, inp: inp, weight: w, bias: b, N: N, C: C, OC: OC)
+      }
     }
 
     encoderForward(

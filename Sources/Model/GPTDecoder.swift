@@ -2,7 +2,8 @@
 // token per sequence per step.
 
 /// Batched incremental decoding for one model. Logits returned by `prefill` and `step` are
-/// valid until the next call.
+/// valid until the next call. The weights must not change between a `prefill` and its steps.
+/// Holds a repacked copy of the weight matrices (as much memory as the model's parameters).
 public final class GPTDecoder {
   public let model: GPT
   public let B: Int
@@ -10,6 +11,9 @@ public final class GPTDecoder {
   private var keyStart: [Int32]
   private var prefillBuffers: ActivationBuffers?
   private let stepBuffers: ActivationBuffers
+  /// The weights repacked for decode-step matmuls; `prefill` refreshes them, so weights that
+  /// changed since the last batch (training between rollouts) are picked up.
+  private let panels: DecodePanels
 
   /// - Parameters:
   ///   - batchSize: sequences decoded together.
@@ -22,6 +26,7 @@ public final class GPTDecoder {
     keyStart = [Int32](repeating: 0, count: batchSize)
     stepBuffers = ActivationBuffers(
       config: model.config, B: batchSize, T: 1, keyCapacity: capacity, training: false)
+    panels = DecodePanels(config: model.config, layout: model.layout)
   }
 
   /// Tokens decoded so far per sequence (prompt included, padding included).
@@ -41,8 +46,9 @@ public final class GPTDecoder {
         config: model.config, B: B, T: P, keyCapacity: cache.capacity, training: false)
     }
     let acts = prefillBuffers!
+    panels.pack(from: model.parameters)
     model.load(tokens, keyStart: keyStart, into: acts, past: 0)
-    model.runForward(acts, cache: cache)
+    model.runForward(acts, cache: cache, panels: panels)
     return UnsafePointer(acts.logits.pointer)
   }
 
@@ -52,7 +58,7 @@ public final class GPTDecoder {
     precondition(tokens.count == B, "step: need one token per sequence")
     precondition(cache.length < cache.capacity, "step: KV cache is full (\(cache.capacity))")
     model.load(tokens, keyStart: keyStart, into: stepBuffers, past: cache.length)
-    model.runForward(stepBuffers, cache: cache)
+    model.runForward(stepBuffers, cache: cache, panels: panels)
     return UnsafePointer(stepBuffers.logits.pointer)
   }
 }

@@ -172,13 +172,14 @@ final class KernelReferenceTests: XCTestCase {
 }
 
 final class FewRowsKernelTests: XCTestCase {
-  func testFewRowsMatmulMatchesReferenceForOddShapes() {
-    for (N, C, OC) in [(1, 5, 3), (3, 17, 9), (8, 256, 1024), (16, 33, 70), (5, 8, 4)] {
+  /// Both decode-step matmuls (row-major weights, and weights repacked into 8-row panels)
+  /// against Double loops: batches below, at and above 8 rows, widths that are not multiples of
+  /// 8, output counts with leftover rows after the last full panel.
+  func testFewRowsMatmulsMatchReferenceForOddShapes() {
+    for (N, C, OC) in [(1, 5, 3), (3, 17, 9), (8, 256, 1024), (16, 33, 70), (5, 8, 4), (9, 31, 21), (13, 1024, 40)] {
       let inp = randomFloats(N * C, seed: UInt64(N * 100 + C))
       let weight = randomFloats(OC * C, seed: UInt64(OC))
       let bias = randomFloats(OC, seed: 3)
-      var fast = [Float](repeating: .nan, count: N * OC)
-      matmulForwardFewRows(out: &fast, inp: inp, weight: weight, bias: bias, N: N, C: C, OC: OC)
       var expected = [Float](repeating: 0, count: N * OC)
       for n in 0..<N {
         for o in 0..<OC {
@@ -187,8 +188,16 @@ final class FewRowsKernelTests: XCTestCase {
           expected[n * OC + o] = Float(sum)
         }
       }
-      let result = compare(fast, expected, rtol: 1e-5, atol: 1e-5)
-      XCTAssertTrue(result.passed, "N=\(N) C=\(C) OC=\(OC): \(result)")
+      var rows = [Float](repeating: .nan, count: N * OC)
+      matmulForwardFewRows(out: &rows, inp: inp, weight: weight, bias: bias, N: N, C: C, OC: OC)
+      let rowResult = compare(rows, expected, rtol: 1e-5, atol: 1e-5)
+      XCTAssertTrue(rowResult.passed, "row-major N=\(N) C=\(C) OC=\(OC): \(rowResult)")
+      var panels = [Float](repeating: .nan, count: OC * C)
+      packDecodePanels(panels: &panels, weight: weight, C: C, OC: OC)
+      var packed = [Float](repeating: .nan, count: N * OC)
+      matmulForwardPanels(out: &packed, inp: inp, panels: panels, bias: bias, N: N, C: C, OC: OC)
+      let panelResult = compare(packed, expected, rtol: 1e-5, atol: 1e-5)
+      XCTAssertTrue(panelResult.passed, "panels N=\(N) C=\(C) OC=\(OC): \(panelResult)")
     }
   }
 

@@ -10,9 +10,18 @@ final class KVCacheTests: XCTestCase {
     let config = GPTConfig(vocabSize: 50, contextLength: 16, dModel: 16, nLayer: 2, nHead: 4, initStd: 0.1)
     let model = try GPT(config: config)
     model.initializeGPT2(seed: 3)
-    let B = 3
+    let decoder = GPTDecoder(model: model, batchSize: 3, capacity: 12)
+    try assertDecodingMatchesFullForward(model, decoder)
+    // New weights (as between MiniLLM rollouts): the next prefill must pick them up.
+    model.initializeGPT2(seed: 4)
+    try assertDecodingMatchesFullForward(model, decoder)
+  }
+
+  private func assertDecodingMatchesFullForward(_ model: GPT, _ decoder: GPTDecoder) throws {
+    let config = model.config
+    let B = decoder.B
     let P = 5
-    let total = 12
+    let total = decoder.cache.capacity
     let keyStart: [Int32] = [0, 2, 4]
     var tokens = (0..<(B * total)).map { Int32(($0 * 7 + 3) % 50) }
     for b in 0..<B { for t in 0..<Int(keyStart[b]) { tokens[b * total + t] = 0 } }
@@ -21,7 +30,6 @@ final class KVCacheTests: XCTestCase {
 
     let full = model.forward(TokenBatch(B: B, T: total, tokens: tokens, keyStart: keyStart))
     let expected = Array(UnsafeBufferPointer(start: full, count: B * total * Vp))
-    let decoder = GPTDecoder(model: model, batchSize: B, capacity: total)
     let prompt = (0..<B).flatMap { b in tokens[(b * total)..<(b * total + P)] }
     let prefill = decoder.prefill(tokens: prompt, promptLength: P, keyStart: keyStart)
     var actual = [Float](repeating: 0, count: B * total * Vp)

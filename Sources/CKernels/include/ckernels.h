@@ -12,6 +12,16 @@ void ck_matmul_few_rows(float *out, const float *inp, const float *weight, const
 void ck_matmul_columns(float *out, const float *inp, const float *weight, const float *bias,
                        int N, int C, int OC, int o_begin, int o_end);
 
+/// Repacks weight (OC, C) for `ck_matmul_panels`: panels of 8 rows, each (C, 8) (row o+k's
+/// column c at c·8 + k), then the OC mod 8 leftover rows unchanged; OC·C floats in all.
+void ck_pack_panels(float *panels, const float *weight, int C, int OC);
+
+/// out (N, OC) = inp (N, C) · weightᵀ + bias, from weight packed by `ck_pack_panels`, for the
+/// output columns [o_begin, o_end) (o_begin a multiple of 8). Each panel is streamed once
+/// for up to 8 input rows.
+void ck_matmul_panels(float *out, const float *inp, const float *panels, const float *bias, int N, int C,
+                      int OC, int o_begin, int o_end);
+
 /// One query of one head against keys/values rows 0..Tk-1 (row stride kv_row_stride):
 /// att[j] = softmax over j in [first, last] of scale·q·k_j (0 elsewhere), out = Σ_j att[j]·v_j.
 /// first > last gives zeros. out, q: (hs); att: (Tk).
