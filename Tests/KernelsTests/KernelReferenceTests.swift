@@ -202,9 +202,10 @@ final class FewRowsKernelTests: XCTestCase {
   }
 
   func testDecodeAttentionMatchesTheBlockedPath() {
-    // One query per sequence against 7 keys, with head size 8 (vector path) and 5 (scalar path).
-    for hs in [8, 5] {
-      let B = 2, NH = 3, Tk = 7
+    // One query per sequence against Tk keys: head size 8 (vector path), 5 (scalar path), and
+    // 32 and 64 (8 keys at a time plus a tail of Tk mod 8, values in registers).
+    for (hs, Tk) in [(8, 7), (5, 7), (32, 21), (64, 19)] {
+      let B = 2, NH = 3
       let C = NH * hs
       let q = randomFloats(B * 3 * C, seed: 41)
       let kv = randomFloats(B * Tk * 3 * C, seed: 42)
