@@ -1,6 +1,12 @@
-// Linear layers through one cblas_sgemm over all rows: out = inp · Wᵀ + bias.
+// Linear layers through cblas_sgemm over all rows: out = inp · Wᵀ + bias. With several kernel
+// threads each takes a contiguous slice of the output and runs single-threaded sgemm on it:
+// OpenBLAS's own worker threads spin (sched_yield) for a long while after every call and
+// competed with our threads for the cores in between (about 15% of a 2-thread step).
 
 import CKernels
+
+/// Rows per thread below which a matmul runs on one thread.
+private let rowsPerThread = 64
 
 /// out = inp · weightᵀ + bias.
 /// - out: (N, OC); inp: (N, C); weight: (OC, C); bias: (OC) or nil
@@ -13,14 +19,17 @@ public func matmulForward(
     matmulForwardFewRows(out: out, inp: inp, weight: weight, bias: bias, N: N, C: C, OC: OC)
     return
   }
-  if let bias {
-    Parallel.forChunks(N, minimumPerThread: 64) { rows, _ in
-      for n in rows { (out + n * OC).update(from: bias, count: OC) }
+  Parallel.forChunksCallingBLAS(N, minimumPerThread: rowsPerThread) { rows, _ in
+    let slice = out + rows.lowerBound * OC
+    if let bias {
+      for n in 0..<rows.count { (slice + n * OC).update(from: bias, count: OC) }
     }
+    // out[rows] (n, OC) = inp[rows] (n, C) · weightᵀ (C, OC) (+ bias)
+    BLAS.sgemm(
+      transposeA: false, transposeB: true, m: rows.count, n: OC, k: C, alpha: 1,
+      a: inp + rows.lowerBound * C, lda: C, b: weight, ldb: C, beta: bias == nil ? 0 : 1,
+      c: slice, ldc: OC)
   }
-  BLAS.sgemm(
-    transposeA: false, transposeB: true, m: N, n: OC, k: C, alpha: 1,
-    a: inp, lda: C, b: weight, ldb: C, beta: bias == nil ? 0 : 1, c: out, ldc: OC)
 }
 
 /// Backward of `matmulForward`: accumulates into dinp, dweight and dbias.
@@ -33,20 +42,24 @@ public func matmulBackward(
 ) {
   // in the forward pass this was: out = inp · weightᵀ + bias
   if let dinp {
-    // dinp (N, C) += dout (N, OC) · weight (OC, C)
-    BLAS.sgemm(
-      transposeA: false, transposeB: false, m: N, n: C, k: OC, alpha: 1,
-      a: dout, lda: OC, b: weight, ldb: C, beta: 1, c: dinp, ldc: C)
+    Parallel.forChunksCallingBLAS(N, minimumPerThread: rowsPerThread) { rows, _ in
+      // dinp[rows] (n, C) += dout[rows] (n, OC) · weight (OC, C)
+      BLAS.sgemm(
+        transposeA: false, transposeB: false, m: rows.count, n: C, k: OC, alpha: 1,
+        a: dout + rows.lowerBound * OC, lda: OC, b: weight, ldb: C, beta: 1,
+        c: dinp + rows.lowerBound * C, ldc: C)
+    }
   }
-  // dweight (OC, C) += doutᵀ (OC, N) · inp (N, C)
-  BLAS.sgemm(
-    transposeA: true, transposeB: false, m: OC, n: C, k: N, alpha: 1,
-    a: dout, lda: OC, b: inp, ldb: C, beta: 1, c: dweight, ldc: C)
-  if let dbias {
-    Parallel.forChunks(OC, minimumPerThread: 64) { columns, _ in
+  Parallel.forChunksCallingBLAS(OC, minimumPerThread: rowsPerThread) { outputs, _ in
+    // dweight[outputs] (o, C) += dout[:, outputs]ᵀ (o, N) · inp (N, C)
+    BLAS.sgemm(
+      transposeA: true, transposeB: false, m: outputs.count, n: C, k: N, alpha: 1,
+      a: dout + outputs.lowerBound, lda: OC, b: inp, ldb: C, beta: 1,
+      c: dweight + outputs.lowerBound * C, ldc: C)
+    if let dbias {
       for n in 0..<N {
         let row = dout + n * OC
-        for o in columns { dbias[o] += row[o] }
+        for o in outputs { dbias[o] += row[o] }
       }
     }
   }

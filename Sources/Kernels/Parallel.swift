@@ -17,10 +17,12 @@ public enum KernelThreads {
     }
   }
 
-  /// Sets both our kernels' and OpenBLAS's thread counts.
+  /// Uses `threads` threads for the kernels, matmuls included: OpenBLAS itself is set to one
+  /// thread, since the matmuls split their rows across our threads (OpenBLAS's idle workers
+  /// spin for a long while after each call and would compete with ours for the cores).
   public static func setAll(_ threads: Int) {
     count = threads
-    BLAS.threadCount = threads
+    BLAS.threadCount = 1
   }
 }
 

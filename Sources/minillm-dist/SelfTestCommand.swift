@@ -22,7 +22,7 @@ struct SelfTestCommand: ParsableCommand {
       if world.rank == 0 {
         print("minillm-dist \(MiniLLMVersion.string) selftest on \(world.size) rank(s)")
         print("  MPI: \(MPIRuntime.libraryVersion())")
-        print("  OpenBLAS: core \(BLAS.coreName), \(BLAS.threadCount) thread(s) per rank")
+        print("  OpenBLAS: core \(BLAS.coreName); \(KernelThreads.count) kernel thread(s) per rank, matmuls split across them")
         print("  HDF5: \(HDF5Library.version)")
       }
       let runner = CheckRunner(group: world)

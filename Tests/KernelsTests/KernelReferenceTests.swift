@@ -171,6 +171,48 @@ final class KernelReferenceTests: XCTestCase {
   }
 }
 
+final class MatmulSplitTests: XCTestCase {
+  /// With 2 kernel threads the linear layer's forward and backward split rows (and weight rows)
+  /// across threads. Each piece is its own sgemm call, whose edge tiles may sum in another order,
+  /// so the check is against Double loops at both thread counts (dbias sums in the same order).
+  func testMatmulForwardAndBackwardSplitAcrossThreads() {
+    let saved = KernelThreads.count
+    defer { KernelThreads.count = saved }
+    let (N, C, OC) = (301, 40, 135)
+    let inp = randomFloats(N * C, seed: 51)
+    let weight = randomFloats(OC * C, seed: 52)
+    let bias = randomFloats(OC, seed: 53)
+    let dout = randomFloats(N * OC, seed: 54)
+    func reference(_ count: Int, _ term: (Int) -> Double) -> [Float] { (0..<count).map { Float(term($0)) } }
+    let expectedOut = reference(N * OC) { i in
+      (0..<C).reduce(Double(bias[i % OC])) { $0 + Double(inp[(i / OC) * C + $1]) * Double(weight[(i % OC) * C + $1]) }
+    }
+    let expectedDinp = reference(N * C) { i in
+      (0..<OC).reduce(1.0) { $0 + Double(dout[(i / C) * OC + $1]) * Double(weight[$1 * C + i % C]) }
+    }
+    let expectedDweight = reference(OC * C) { i in
+      (0..<N).reduce(2.0) { $0 + Double(dout[$1 * OC + i / C]) * Double(inp[$1 * C + i % C]) }
+    }
+    var dbiasOne: [Float] = []
+    for threads in [1, 2] {
+      KernelThreads.count = threads
+      var out = [Float](repeating: .nan, count: N * OC)
+      matmulForward(out: &out, inp: inp, weight: weight, bias: bias, N: N, C: C, OC: OC)
+      var dinp = [Float](repeating: 1, count: N * C)  // backward accumulates
+      var dweight = [Float](repeating: 2, count: OC * C)
+      var dbias = [Float](repeating: 3, count: OC)
+      matmulBackward(
+        dinp: &dinp, dweight: &dweight, dbias: &dbias, dout: dout, inp: inp, weight: weight, N: N, C: C, OC: OC)
+      for (name, actual, expected) in [("out", out, expectedOut), ("dinp", dinp, expectedDinp), ("dweight", dweight, expectedDweight)] {
+        let result = compare(actual, expected, rtol: 1e-4, atol: 1e-4)
+        XCTAssertTrue(result.passed, "\(threads) thread(s), \(name): \(result)")
+      }
+      if threads == 1 { dbiasOne = dbias } else { XCTAssertEqual(dbias, dbiasOne) }
+    }
+    XCTAssertEqual(Double(dbiasOne[7]), (0..<N).reduce(3.0) { $0 + Double(dout[$1 * OC + 7]) }, accuracy: 1e-3)
+  }
+}
+
 final class FewRowsKernelTests: XCTestCase {
   /// Both decode-step matmuls (row-major weights, and weights repacked into 8-row panels)
   /// against Double loops: batches below, at and above 8 rows, widths that are not multiples of
