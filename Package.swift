@@ -52,7 +52,7 @@ let package = Package(
     .target(name: "Checkpointing", dependencies: ["HDF5", "Model", "Optim", "Tokenizers", "Datasets", "Collectives"]),
     .target(
       name: "Model", dependencies: ["Kernels", "Randomness", "Collectives"]),
-    .target(name: "Optim", dependencies: ["Model", "Kernels"]),
+    .target(name: "Optim", dependencies: ["Model", "Kernels", "CKernels"]),
     .target(
       name: "Generation", dependencies: ["Model", "Kernels", "Randomness", "Collectives"]),
     .target(name: "SelfTest", dependencies: ["Collectives", "HDF5", "Kernels"]),
@@ -67,7 +67,7 @@ let package = Package(
     .testTarget(name: "CollectivesTests", dependencies: ["Collectives", "SelfTest"]),
     .testTarget(name: "MPITests", dependencies: ["MPI", "Collectives", "SelfTest"]),
     .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
-    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "SelfTest", "TestSupport"]),
+    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Randomness", "SelfTest", "TestSupport"]),
     .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "Randomness", "TestSupport"]),
     .testTarget(name: "OptimTests", dependencies: ["Optim", "Model", "TestSupport"]),
     .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),

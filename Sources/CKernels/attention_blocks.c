@@ -64,23 +64,9 @@ static inline float dot_product(const float *a, const float *b, int n) {
   return sum;
 }
 
-// max of x[0..n) (n ≥ 1) in 8 interleaved partial maxima.
-static inline float row_maximum(const float *x, int n) {
-  float partial[8];
-  for (int i = 0; i < 8; i++) partial[i] = x[0];
-  int j = 0;
-  for (; j + 8 <= n; j += 8) {
-    for (int i = 0; i < 8; i++) partial[i] = x[j + i] > partial[i] ? x[j + i] : partial[i];
-  }
-  float maximum = x[0];
-  for (; j < n; j++) maximum = x[j] > maximum ? x[j] : maximum;
-  for (int i = 0; i < 8; i++) maximum = partial[i] > maximum ? partial[i] : maximum;
-  return maximum;
-}
-
 // In place: row[first..last] = softmax of row[first..last]; zeros elsewhere in [0, Tk).
 static void masked_softmax(float *row, int first, int last, int Tk) {
-  const float maximum = row_maximum(row + first, last - first + 1);
+  const float maximum = ck_row_maximum(row + first, last - first + 1);
   const float sum = ck_has_avx2() ? exp_shifted_avx2(row, first, last, maximum)
                                   : exp_shifted_portable(row, first, last, maximum);
   const float inverse = 1.0f / sum;

@@ -1,21 +1,11 @@
 // Vectorized reductions over one row (8 lanes at a time): maximum and sum.
 
+import CKernels
+
 /// The largest of `count` values (−∞ for none).
 @inline(__always)
 public func rowMaximum(_ row: UnsafePointer<Float>, _ count: Int) -> Float {
-  var lanes = SIMD8<Float>(repeating: -.infinity)
-  var i = 0
-  let raw = UnsafeRawPointer(row)
-  while i + 8 <= count {
-    lanes = pointwiseMax(lanes, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
-    i += 8
-  }
-  var result = lanes.max()
-  while i < count {
-    result = max(result, row[i])
-    i += 1
-  }
-  return result
+  ck_row_maximum(row, count)
 }
 
 /// The sum of `count` values, accumulated in 8 lanes (a different rounding order from a

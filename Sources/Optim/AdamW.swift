@@ -1,5 +1,6 @@
 // AdamW over the flat parameter arena: one loop, decoupled weight decay on matrices only.
 
+import CKernels
 import Kernels
 import Model
 
@@ -69,16 +70,10 @@ public final class AdamW {
       let vp = v.storage.baseAddress! + offset
       let epsilon = config.epsilon
       Parallel.forChunks(count, minimumPerThread: 32768) { range, _ in
-        for i in range {
-          let grad = g[i]
-          let mi = beta1 * mp[i] + (1 - beta1) * grad
-          let vi = beta2 * vp[i] + (1 - beta2) * grad * grad
-          mp[i] = mi
-          vp[i] = vi
-          let mHat = mi / correction1
-          let vHat = vi / correction2
-          p[i] -= decay * p[i] + learningRate * mHat / (vHat.squareRoot() + epsilon)
-        }
+        let at = range.lowerBound
+        ck_adamw_update(
+          p + at, g + at, mp + at, vp + at, range.count, learningRate, beta1, beta2, epsilon, decay,
+          correction1, correction2)
       }
     }
   }

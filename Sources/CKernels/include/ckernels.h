@@ -43,6 +43,22 @@ int ck_attention_backward_head(float *dq, float *dk, float *dv, const float *dou
                                const float *q, const float *k, const float *v, int first, int Tq, int Tk,
                                int hs, int q_row_stride, int kv_row_stride, int out_row_stride, float scale);
 
+/// One AdamW step on `count` parameters p with gradients g and moments m, v (none overlapping):
+/// m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; p −= decay·p + lr·(m/c1) / (√(v/c2) + ε), with the
+/// bias corrections c1 = 1 − β1^t, c2 = 1 − β2^t and decay = lr·weight_decay (0 for no decay).
+void ck_adamw_update(float *p, const float *g, float *m, float *v, long count, float learning_rate, float beta1,
+                     float beta2, float epsilon, float decay, float correction1, float correction2);
+
+/// The largest of x[0..n) (−∞ for n = 0; NaNs are skipped).
+float ck_row_maximum(const float *x, long n);
+
+/// GELU (tanh approximation): out = 0.5·x·(1 + tanh(scale·(x + 0.044715·x³))), scale = √(2/π)
+/// as the caller rounds it. out and inp must not overlap.
+void ck_gelu_forward(float *out, const float *inp, long count, float scale);
+
+/// Backward of `ck_gelu_forward`: dinp += gelu'(inp)·dout (no overlaps).
+void ck_gelu_backward(float *dinp, const float *inp, const float *dout, long count, float scale);
+
 /// 1 when the AVX2/FMA path is in use on this CPU.
 int ck_has_avx2(void);
 
