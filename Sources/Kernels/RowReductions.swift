@@ -33,6 +33,5 @@ public func rowExpShifted(
   out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int, shift: Float,
   scale: Float = 1
 ) -> Float {
-  for i in 0..<count { out[i] = fastExp((inp[i] - shift) * scale) }
-  return rowSum(out, count)
+  ck_exp_shifted_row(out, inp, count, shift, scale)
 }

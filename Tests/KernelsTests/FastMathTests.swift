@@ -58,4 +58,22 @@ final class FastMathTests: XCTestCase {
       XCTAssertEqual(dinp[i].bitPattern, (0.25 + geluDerivativeReference(x) * dout[i]).bitPattern, "gelu'(\(x))")
     }
   }
+  /// The C row exponential (AVX2 loop) gives Swift's `fastExp` bit for bit: both clamps, NaN,
+  /// the n = 128 overflow guard, and a row length that leaves a tail.
+  func testRowExponentialMatchesFastExpExactly() {
+    var inputs: [Float] = [0, -0.0, -87.2, -87.3, -87.4, -100, 88.7, 88.72, 88.73, 100, .nan, .infinity, -.infinity]
+    var random = SeededGenerator(seed: 6)
+    for _ in 0..<2043 { inputs.append(Float(random.nextNormal()) * 40) }
+    var out = [Float](repeating: 0, count: inputs.count)
+    let sum = rowExpShifted(out: &out, inp: inputs, count: inputs.count, shift: 0)
+    for (x, e) in zip(inputs, out) {
+      XCTAssertEqual(e.bitPattern, fastExp(x).bitPattern, "exp(\(x))")
+    }
+    XCTAssertTrue(sum.isNaN, "a NaN in the row makes the sum NaN")
+    let finite = Array(inputs[0..<10]) + Array(inputs[13...])
+    var finiteOut = [Float](repeating: 0, count: finite.count)
+    let finiteSum = rowExpShifted(out: &finiteOut, inp: finite, count: finite.count, shift: 3, scale: 0.5)
+    let expected = finite.reduce(0.0) { $0 + Double(fastExp((($1 - 3) * 0.5))) }
+    XCTAssertEqual(Double(finiteSum), expected, accuracy: expected * 1e-6)
+  }
 }

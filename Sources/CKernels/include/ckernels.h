@@ -59,6 +59,10 @@ void ck_gelu_forward(float *out, const float *inp, long count, float scale);
 /// Backward of `ck_gelu_forward`: dinp += gelu'(inp)·dout (no overlaps).
 void ck_gelu_backward(float *dinp, const float *inp, const float *dout, long count, float scale);
 
+/// out[i] = e^(scale·(inp[i] − shift)) for i < count (the arithmetic of Swift's `fastExp`);
+/// returns Σ out[i]. out may equal inp.
+float ck_exp_shifted_row(float *out, const float *inp, long count, float shift, float scale);
+
 /// 1 when the AVX2/FMA path is in use on this CPU.
 int ck_has_avx2(void);
 
