@@ -5,6 +5,14 @@
 
 #pragma clang fp contract(off)  // the same roundings as the plain formula, on every CPU
 
+// sqrtf would be a library call (it may set errno), which keeps the loop scalar; the
+// elementwise builtin is the plain, correctly rounded square root instruction.
+#if __has_builtin(__builtin_elementwise_sqrt)
+#define SQRT(x) __builtin_elementwise_sqrt(x)
+#else
+#define SQRT(x) __builtin_sqrtf(x)
+#endif
+
 #define ADAMW_LOOP                                                                   \
   for (long i = 0; i < count; i++) {                                                 \
     const float grad = g[i];                                                         \
@@ -14,7 +22,7 @@
     v[i] = vi;                                                                       \
     const float m_hat = mi / correction1;                                            \
     const float v_hat = vi / correction2;                                            \
-    p[i] -= decay * p[i] + learning_rate * m_hat / (__builtin_sqrtf(v_hat) + epsilon); \
+    p[i] -= decay * p[i] + learning_rate * m_hat / (SQRT(v_hat) + epsilon);          \
   }
 
 __attribute__((target("avx2,fma"))) static void adamw_avx2(
