@@ -4,40 +4,18 @@
 #include "ckernels.h"
 
 #include <immintrin.h>
-#include <stdint.h>
-#include <string.h>
 
 #pragma clang fp contract(off)  // the Swift code's roundings exactly
 
-static inline float from_bits(uint32_t u) {
-  float f;
-  memcpy(&f, &u, sizeof f);
-  return f;
-}
-
-static inline uint32_t to_bits(float f) {
-  uint32_t u;
-  memcpy(&u, &f, sizeof u);
-  return u;
-}
+#include "scalar_math.h"
 
 // e^x: 0 below −87.3, +∞ above 88.72, NaN stays NaN (see fastExp).
 static inline float fast_exp(float x) {
-  const float rounding_shift = 12582912.0f;  // 1.5·2²³
   const float low = -87.3f, high = 88.72f;
   const float raised = low >= x ? low : x;   // Swift's max(x, low)
   const float y = high < raised ? high : raised;  // Swift's min(·, high)
-  const float shifted = y * 1.44269504f + rounding_shift;
-  const float n = shifted - rounding_shift;
-  const float r = (y - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
-  float p = 1.0f / 720;
-  p = p * r + 1.0f / 120;
-  p = p * r + 1.0f / 24;
-  p = p * r + 1.0f / 6;
-  p = p * r + 0.5f;
-  p = p * r + 1;
-  p = p * r + 1;
-  const uint32_t exponent = to_bits(shifted) - to_bits(rounding_shift);
+  uint32_t exponent;
+  const float p = reduced_exp(y, &exponent);
   const uint32_t big = exponent == 128;  // 2ⁿ overflows before p < 1 scales it down: 2ⁿ⁻¹·2
   const float result = p * from_bits((exponent - big + 127) << 23) * (big ? 2.0f : 1.0f);
   // Selects, not branches, so that the loops below vectorize.

@@ -3,40 +3,16 @@
 // x86-64: Swift builds for baseline x86-64, so its loop ran 4 lanes wide.
 #include "ckernels.h"
 
-#include <stdint.h>
-#include <string.h>
-
 #pragma clang fp contract(off)  // the Swift code's roundings exactly
 
-static inline float from_bits(uint32_t u) {
-  float f;
-  memcpy(&f, &u, sizeof f);
-  return f;
-}
-
-static inline uint32_t to_bits(float f) {
-  uint32_t u;
-  memcpy(&u, &f, sizeof u);
-  return u;
-}
+#include "scalar_math.h"
 
 // tanh(x) = sign(x)·(1 − e)/(1 + e) with e = e^(−2|x|), |x| capped at 9.
 static inline float fast_tanh(float x) {
-  const float rounding_shift = 12582912.0f;  // 1.5·2²³
   const float magnitude = from_bits(to_bits(x) & 0x7FFFFFFFu);
   const float capped = 9.0f < magnitude ? 9.0f : magnitude;
-  const float y = -2 * capped;
-  const float shifted = y * 1.44269504f + rounding_shift;
-  const float n = shifted - rounding_shift;
-  const float r = (y - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
-  float p = 1.0f / 720;
-  p = p * r + 1.0f / 120;
-  p = p * r + 1.0f / 24;
-  p = p * r + 1.0f / 6;
-  p = p * r + 0.5f;
-  p = p * r + 1;
-  p = p * r + 1;
-  const uint32_t exponent = to_bits(shifted) - to_bits(rounding_shift);
+  uint32_t exponent;
+  const float p = reduced_exp(-2 * capped, &exponent);
   const float e = p * from_bits((exponent + 127) << 23);
   const float t = (1 - e) / (1 + e);
   return from_bits(to_bits(t) | (to_bits(x) & 0x80000000u));

@@ -73,10 +73,7 @@ public func matmulForwardFewRows(
   inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
   N: Int, C: Int, OC: Int
 ) {
-  let blockCount = max(1, OC / 4)
-  Parallel.forChunks(blockCount, minimumPerThread: 64) { blocks, _ in
-    let first = blocks.lowerBound * 4
-    let last = blocks.upperBound == blockCount ? OC : blocks.upperBound * 4
+  forOutputBlocks(OC, width: 4, minimumBlocksPerThread: 64) { first, last in
     ck_matmul_columns(out, inp, weight, bias, Int32(N), Int32(C), Int32(OC), Int32(first), Int32(last))
   }
 }
@@ -95,11 +92,20 @@ public func matmulForwardPanels(
   inp: UnsafePointer<Float>, panels: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
   N: Int, C: Int, OC: Int
 ) {
-  let blockCount = max(1, OC / 8)
-  Parallel.forChunks(blockCount, minimumPerThread: 32) { blocks, _ in
-    let first = blocks.lowerBound * 8
-    let last = blocks.upperBound == blockCount ? OC : blocks.upperBound * 8
+  forOutputBlocks(OC, width: 8, minimumBlocksPerThread: 32) { first, last in
     ck_matmul_panels(out, inp, panels, bias, Int32(N), Int32(C), Int32(OC), Int32(first), Int32(last))
+  }
+}
+
+/// Splits output columns 0..<OC across threads in whole blocks of `width` (the last thread also
+/// takes the OC mod width leftovers): `body(first, last)` covers columns first..<last.
+private func forOutputBlocks(
+  _ OC: Int, width: Int, minimumBlocksPerThread: Int, _ body: (Int, Int) -> Void
+) {
+  let blockCount = max(1, OC / width)
+  Parallel.forChunks(blockCount, minimumPerThread: minimumBlocksPerThread) { blocks, _ in
+    let last = blocks.upperBound == blockCount ? OC : blocks.upperBound * width
+    body(blocks.lowerBound * width, last)
   }
 }
 

@@ -94,15 +94,15 @@ final class KernelGradientTests: XCTestCase {
     XCTAssertEqual(out.p[0], 0.5 * x * (1 + tanh(0.7978845608 * (x + 0.044715 * x * x * x))), accuracy: 1e-6)
   }
 
-  func testAttentionBackwardWithRaggedLeftPadding() {
-    let B = 3
-    let T = 6
-    let NH = 2
-    let C = 8
+  /// Runs attention forward and backward on random qkv with the given left padding, checks
+  /// d(Σ w·out)/d(qkv) against central differences, and returns (out, dqkv).
+  private func checkAttentionGradient(
+    B: Int, T: Int, NH: Int, C: Int, keyStart: [Int32], seed: UInt64, scale: Float, samples: Int = 60,
+    line: UInt = #line
+  ) -> (out: [Float], dqkv: [Float]) {
     let layout = AttentionLayout.packed(B: B, T: T, C: C, NH: NH)
-    let qkv = Tensor(randomFloats(B * T * 3 * C, seed: 11, scale: 1.5))
-    let keyStart: [Int32] = [0, 2, 5]
-    let w = randomFloats(B * T * C, seed: 12)
+    let qkv = Tensor(randomFloats(B * T * 3 * C, seed: seed, scale: scale))
+    let w = randomFloats(B * T * C, seed: seed + 1)
     let out = Tensor(zeros: B * T * C)
     let att = Tensor(zeros: layout.attentionCount)
     func loss() -> Double {
@@ -114,10 +114,15 @@ final class KernelGradientTests: XCTestCase {
     attentionBackward(
       dq: dqkv.p, dk: dqkv.p + C, dv: dqkv.p + 2 * C, dout: w, att: att.p, q: qkv.p, k: qkv.p + C,
       v: qkv.p + 2 * C, keyStart: keyStart, layout: layout)
-    assertGradient("dqkv", analytic: dqkv.array, at: qkv.p, count: B * T * 3 * C, loss: loss)
+    assertGradient("dqkv", analytic: dqkv.array, at: qkv.p, count: B * T * 3 * C, loss: loss, samples: samples, line: line)
+    _ = loss()  // the differences left the last perturbed forward in out
+    return (out.array, dqkv.array)
+  }
+
+  func testAttentionBackwardWithRaggedLeftPadding() {
+    let (T, C) = (6, 8)
+    let (outs, grads) = checkAttentionGradient(B: 3, T: T, NH: 2, C: C, keyStart: [0, 2, 5], seed: 11, scale: 1.5)
     // Padding queries output zeros and padding keys get no gradient.
-    let outs = out.array
-    let grads = dqkv.array
     for t in 0..<2 {
       XCTAssertEqual(Array(outs[((1 * T + t) * C)..<((1 * T + t + 1) * C)]), [Float](repeating: 0, count: C))
       XCTAssertEqual(Array(grads[((1 * T + t) * 3 * C)..<((1 * T + t + 1) * 3 * C)]), [Float](repeating: 0, count: 3 * C))
@@ -127,26 +132,7 @@ final class KernelGradientTests: XCTestCase {
   /// The blocked kernel's paths that the small case above misses: a full 16-column tile plus
   /// an 8-column tail per head (hs = 24), and key blocks that straddle the causal diagonal.
   func testAttentionBackwardOnWiderHeads() {
-    let B = 2
-    let T = 11
-    let NH = 2
-    let C = 48
-    let layout = AttentionLayout.packed(B: B, T: T, C: C, NH: NH)
-    let qkv = Tensor(randomFloats(B * T * 3 * C, seed: 14, scale: 1.2))
-    let keyStart: [Int32] = [0, 3]
-    let w = randomFloats(B * T * C, seed: 15)
-    let out = Tensor(zeros: B * T * C)
-    let att = Tensor(zeros: layout.attentionCount)
-    func loss() -> Double {
-      attentionForward(out: out.p, att: att.p, q: qkv.p, k: qkv.p + C, v: qkv.p + 2 * C, keyStart: keyStart, layout: layout)
-      return weightedSum(out.p, w)
-    }
-    _ = loss()
-    let dqkv = Tensor(zeros: B * T * 3 * C)
-    attentionBackward(
-      dq: dqkv.p, dk: dqkv.p + C, dv: dqkv.p + 2 * C, dout: w, att: att.p, q: qkv.p, k: qkv.p + C,
-      v: qkv.p + 2 * C, keyStart: keyStart, layout: layout)
-    assertGradient("dqkv", analytic: dqkv.array, at: qkv.p, count: B * T * 3 * C, loss: loss, samples: 600)
+    _ = checkAttentionGradient(B: 2, T: 11, NH: 2, C: 48, keyStart: [0, 3], seed: 14, scale: 1.2, samples: 600)
   }
 
   func testCrossEntropyBackwardAndPaddedVocabulary() {
