@@ -42,20 +42,21 @@ let package = Package(
       name: "Sweeps",
       dependencies: ["Checkpointing", "Collectives", "Datasets", "Distill", "Model", "Optim", "Reports", "Tokenizers", "Training"]),
     .target(name: "Distill", dependencies: ["Kernels"]),
+    .target(name: "Rollouts", dependencies: ["Distill", "Datasets", "Generation"]),
     .target(name: "Datasets", dependencies: ["Tokenizers", "Randomness", "HDF5"]),
     .target(
       name: "Training",
       dependencies: [
         "Checkpointing", "Collectives", "Datasets", "Distill", "Evaluation", "Generation", "Kernels", "Model",
-        "Optim", "Randomness", "Tokenizers",
+        "Optim", "Randomness", "Rollouts", "Tokenizers",
       ]),
-    .target(name: "Checkpointing", dependencies: ["HDF5", "Model", "Optim", "Tokenizers", "Datasets", "Collectives"]),
+    .target(name: "Checkpointing", dependencies: ["HDF5", "Model", "Optim", "Tokenizers", "Datasets", "Collectives", "Rollouts"]),
     .target(
       name: "Model", dependencies: ["Kernels", "Randomness", "Collectives"]),
     .target(name: "Optim", dependencies: ["Model", "Kernels", "CKernels"]),
     .target(
       name: "Generation", dependencies: ["Model", "Kernels", "Randomness", "Collectives"]),
-    .target(name: "SelfTest", dependencies: ["Collectives", "HDF5", "Kernels"]),
+    .target(name: "SelfTest", dependencies: ["Collectives", "HDF5", "Kernels", "Model", "Generation", "Randomness"]),
     .executableTarget(
       name: "minillm-dist",
       dependencies: [
@@ -74,11 +75,18 @@ let package = Package(
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tokenizers"]),
     .testTarget(
       name: "CheckpointingTests",
-      dependencies: ["Checkpointing", "Model", "Optim", "Datasets", "HDF5", "Tokenizers", "TestSupport"],
+      dependencies: ["Checkpointing", "Model", "Optim", "Datasets", "HDF5", "Rollouts", "Tokenizers", "TestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DistillTests", dependencies: ["Distill", "Kernels", "TestSupport"]),
+    .testTarget(name: "RolloutsTests", dependencies: ["Rollouts", "Distill", "Datasets", "Kernels", "TestSupport"]),
+    .testTarget(
+      name: "TrainingTests",
+      dependencies: [
+        "Training", "Checkpointing", "Collectives", "Datasets", "Distill", "HDF5", "Model", "Optim", "Tokenizers", "TestSupport",
+      ]),
+    .testTarget(name: "SweepsTests", dependencies: ["Sweeps", "Training", "Collectives"]),
     .testTarget(name: "GenerationTests", dependencies: ["Generation", "Model", "Randomness", "TestSupport"]),
     .target(name: "TestSupport", dependencies: ["Kernels", "Randomness"], path: "Tests/TestSupport"),
   ]

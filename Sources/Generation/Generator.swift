@@ -16,6 +16,9 @@ public struct GenerationOutput: Sendable {
   public var studentLogProbs: [[Float]]
   /// log of the probability the token had in the distribution it was drawn from.
   public var samplingLogProbs: [[Float]]
+  /// log p(y_t) under the model a `DrawnTokenScorer` hook follows (the teacher, in
+  /// teacher-mixed sampling); empty rows without such a hook.
+  public var teacherLogProbs: [[Float]]
   /// Whether each sequence ended with EOS (false: stopped at the length limit).
   public var endedWithEOS: [Bool]
 }
@@ -73,6 +76,7 @@ public final class Generator {
       throw SamplingConfigError(field: "prompts", message: "need 1…\(B) prompts, got \(prompts.count)")
     }
     let observer = hook as? DecodingObserver
+    let scorer = hook as? DrawnTokenScorer
     let P = try observer?.alignedPromptLength(local: prompts.map(\.count).max()!) ?? prompts.map(\.count).max()!
     guard prompts.allSatisfy({ !$0.isEmpty }) else {
       throw SamplingConfigError(field: "prompts", message: "every prompt needs at least one token")
@@ -97,6 +101,7 @@ public final class Generator {
       tokens: Array(repeating: [], count: prompts.count),
       studentLogProbs: Array(repeating: [], count: prompts.count),
       samplingLogProbs: Array(repeating: [], count: prompts.count),
+      teacherLogProbs: Array(repeating: [], count: prompts.count),
       endedWithEOS: Array(repeating: false, count: prompts.count))
 
     var filter = TokenFilter(config: config, V: V)
@@ -128,6 +133,7 @@ public final class Generator {
         output.tokens[b].append(Int32(token))
         output.studentLogProbs[b].append(logits[token] - (normalizers[b] ?? logSumExp(logits, V: V)))
         output.samplingLogProbs[b].append(logf(row[token]))
+        if let scorer { output.teacherLogProbs[b].append(scorer.logProbability(ofToken: token, row: b)) }
         histories[b].append(Int32(token))
         if let eos = config.eosToken, Int32(token) == eos {
           active[b] = false

@@ -23,3 +23,11 @@ public protocol DecodingObserver: SamplingHook {
   /// Whether to keep decoding; members of a teacher group continue until all are done.
   func continueDecoding(anyActive: Bool) throws -> Bool
 }
+
+/// A hook that follows another model through the decoding and scores each drawn token under
+/// it, so the generation output carries log p next to log q and log p̃.
+public protocol DrawnTokenScorer: SamplingHook {
+  /// log p(token) of row `row` at the step just drawn (called after `beforeDraw`, before the
+  /// next step).
+  func logProbability(ofToken token: Int, row: Int) -> Float
+}

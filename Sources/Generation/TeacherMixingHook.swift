@@ -10,16 +10,14 @@ import Model
 #endif
 
 /// Replaces the student's sampling distribution q by α·p + (1−α)·q, p from a sharded teacher,
-/// and records log p(y_t) of every drawn token (the reward needs it). All members of the
-/// teacher group must generate together with the same settings.
-public final class TeacherMixingHook: DecodingObserver {
+/// and scores every drawn token under p (the reward needs it; it reaches the caller in
+/// `GenerationOutput.teacherLogProbs`). All members of the teacher group must generate
+/// together with the same settings.
+public final class TeacherMixingHook: DecodingObserver, DrawnTokenScorer {
   public let teacher: ShardedTeacherDecoder
   /// Teacher weight α ∈ [0, 1] (MiniLLM default 0.2).
   public let alpha: Float
-  /// log p_teacher(y_t) of each drawn token, per row.
-  public private(set) var teacherLogProbs: [[Float]]
   private var current: [Float] = []  // (B, V) teacher log-probs for the next draw
-  private var activeAtDraw: [Bool] = []
   private let V: Int
   /// Seconds spent in the teacher (prefill and steps, communication included).
   public private(set) var teacherSeconds = 0.0
@@ -29,7 +27,6 @@ public final class TeacherMixingHook: DecodingObserver {
     self.teacher = teacher
     self.alpha = alpha
     V = teacher.teacher.config.vocabSize
-    teacherLogProbs = Array(repeating: [], count: teacher.B)
   }
 
   public func alignedPromptLength(local: Int) throws -> Int {
@@ -37,7 +34,6 @@ public final class TeacherMixingHook: DecodingObserver {
   }
 
   public func begin(promptTokens: [Int32], promptLength: Int, keyStart: [Int32]) throws {
-    teacherLogProbs = Array(repeating: [], count: teacher.B)
     let start = DispatchTime.now().uptimeNanoseconds
     current = try teacher.prefill(tokens: promptTokens, promptLength: promptLength, keyStart: keyStart)
     teacherSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -47,17 +43,15 @@ public final class TeacherMixingHook: DecodingObserver {
     step: Int, studentLogits: UnsafePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
     active: [Bool], rowStride: Int
   ) {
-    activeAtDraw = active
     for b in active.indices where active[b] {
       let row = probabilities + b * rowStride
       for i in 0..<V { row[i] = alpha * expf(current[b * V + i]) + (1 - alpha) * row[i] }
     }
   }
 
+  public func logProbability(ofToken token: Int, row: Int) -> Float { current[row * V + token] }
+
   public func didDraw(tokens: [Int32], active: [Bool]) throws {
-    for b in activeAtDraw.indices where activeAtDraw[b] {
-      teacherLogProbs[b].append(current[b * V + Int(tokens[b])])
-    }
     let start = DispatchTime.now().uptimeNanoseconds
     current = try teacher.step(tokens: tokens)
     teacherSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -15,20 +15,38 @@ public func logSumExp(_ row: UnsafePointer<Float>, V: Int) -> Float {
   return maximum + logf(sum)
 }
 
-/// out[n, i] = logits[n, i] − logsumexp(logits[n, 0..<V]) for i < V; padded entries get −∞.
-/// - out, logits: (N, Vp); out may equal logits (in place)
+/// out[n, i] = z[n, i] − logsumexp(z[n, 0..<V]) with z = logits / temperature, for i < V;
+/// padded entries (V ≤ i < outStride) get −∞. The one log-softmax of the code base.
+/// - logits: (N, Vp); out: (N, outStride), outStride ≥ V (default Vp); out may equal logits
 public func logSoftmaxForward(
-  out: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>, N: Int, V: Int, Vp: Int
+  out: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>, N: Int, V: Int, Vp: Int,
+  outStride: Int? = nil, temperature: Float = 1
 ) {
+  let stride = outStride ?? Vp
+  precondition(stride >= V && temperature > 0, "log-softmax: out stride below V or temperature ≤ 0")
+  let inverse = 1 / temperature
   Parallel.forChunks(N) { rows, _ in
     for n in rows {
-      let row = logits + n * Vp
-      let o = out + n * Vp
+      var row = logits + n * Vp
+      let o = out + n * stride
+      if temperature != 1 {
+        for i in 0..<V { o[i] = row[i] * inverse }
+        row = UnsafePointer(o)
+      }
       let lse = logSumExp(row, V: V)
       for i in 0..<V { o[i] = row[i] - lse }
-      for i in V..<Vp { o[i] = -Float.infinity }
+      for i in V..<stride { o[i] = -Float.infinity }
     }
   }
+}
+
+/// log-softmax of `logits` (N, Vp) into a new (N, V) array (see `logSoftmaxForward`).
+public func logProbabilities(logits: UnsafePointer<Float>, N: Int, V: Int, Vp: Int, temperature: Float = 1) -> [Float] {
+  var out = [Float](repeating: 0, count: N * V)
+  out.withUnsafeMutableBufferPointer {
+    logSoftmaxForward(out: $0.baseAddress!, logits: logits, N: N, V: V, Vp: Vp, outStride: V, temperature: temperature)
+  }
+  return out
 }
 
 /// out[n, i] = softmax(logits[n, 0..<V] / temperature)[i]; padded entries get 0.

@@ -3,6 +3,7 @@
 // embedded quickstart) so a file only names what it changes.
 
 import Foundation
+import Training
 
 /// A model shape (GPT-2 family) with a name used in run directories and tables.
 public struct ModelShape: Codable, Sendable, Equatable {
@@ -88,7 +89,8 @@ public struct SweepConfig: Codable, Sendable, Equatable {
     public init() {}
   }
 
-  /// MiniLLM's stage settings (the rest of its flags keep METHOD.md's defaults).
+  /// MiniLLM's stage settings (the rest of its flags keep the recipe table's defaults, or
+  /// take `method_options`).
   public struct MiniLLM: Codable, Sendable, Equatable {
     public var steps = 200
     public var lr: Float = 5e-4
@@ -127,9 +129,14 @@ public struct SweepConfig: Codable, Sendable, Equatable {
     ModelShape(name: "s", dModel: 32, nLayer: 2, nHead: 2), ModelShape(name: "m", dModel: 64, nLayer: 2, nHead: 4),
     ModelShape(name: "l", dModel: 96, nLayer: 3, nHead: 4),
   ]
-  /// Methods run from each student's SFT initialization: sft, kd, seqkd, minillm, and the
-  /// divergences rkl, jsd, tvd, sfkl, srkl.
+  /// Methods run from each student's SFT initialization: sft, kd, seqkd, gkd, minillm, the
+  /// divergences rkl, jsd, tvd, sfkl, srkl, and variants named in `methodOptions`.
   public var methods = ["sft", "kd", "seqkd", "minillm"]
+  /// Extra `train` options per entry of `methods`, laid over the stage's settings (keys are
+  /// `train` option names: `{"minillm": {"gamma": 1, "paper_returns": true}}`). An entry that
+  /// is not a method name is a variant and names its method: `{"minillm-paper": {"method":
+  /// "minillm", "paper_returns": true}}`, so one sweep can hold an ablation.
+  public var methodOptions: [String: TrainOptions] = [:]
   /// Student SFT (the initialization of every method, and the "sft" result).
   public var sft = StageSettings(steps: 300, lr: 3e-3, warmup: 10, batchSize: 16)
   /// Distillation from the SFT student (kd, seqkd, divergences).
@@ -142,7 +149,8 @@ public struct SweepConfig: Codable, Sendable, Equatable {
   public var seed: UInt64 = 1
 
   enum CodingKeys: String, CodingKey {
-    case data, teacher, students, methods, sft, distill, kdRatio = "kd_ratio", seqkd, minillm, evaluation
+    case data, teacher, students, methods, methodOptions = "method_options", sft, distill, kdRatio = "kd_ratio", seqkd
+    case minillm, evaluation
     case contextLength = "context_length", seed
   }
 
@@ -152,7 +160,25 @@ public struct SweepConfig: Codable, Sendable, Equatable {
   /// about 46k, 141k and 384k, SFT / KD / SeqKD / MiniLLM.
   public static let quickstart = SweepConfig()
 
-  static let knownMethods: Set<String> = ["sft", "kd", "seqkd", "minillm", "rkl", "jsd", "tvd", "sfkl", "srkl"]
+  /// Options a sweep sets itself for every stage (paths, the student's shape, resuming).
+  static let optionsSetBySweep: Set<String> = [
+    "teacher", "init_from", "data", "tokenizer", "run_dir", "pretrain_data", "d_model", "n_layer", "n_head",
+    "context_length",
+  ]
+
+  /// The method of an entry of `methods`: its own name, or the `method` its options name.
+  public func method(of entry: String) throws -> TrainingMethod {
+    if let named = methodOptions[entry]?.method {
+      if let plain = TrainingMethod(rawValue: entry), plain != named {
+        throw SweepError("invalid sweep config: method_options.\(entry).method is \(named.rawValue); an entry named after a method must be that method")
+      }
+      return named
+    }
+    guard let method = TrainingMethod(rawValue: entry) else {
+      throw SweepError("invalid sweep config: methods has unknown method \(entry) (methods: \(TrainingMethod.names); a variant needs method_options.\(entry).method)")
+    }
+    return method
+  }
 
   /// Throws `SweepError` naming the first invalid field.
   public func validate(worldSize: Int) throws {
@@ -166,7 +192,19 @@ public struct SweepConfig: Codable, Sendable, Equatable {
       try require(s.dModel > 0 && s.nLayer > 0 && s.nHead > 0 && s.dModel % s.nHead == 0, field, "needs d_model divisible by n_head (got \(s.dModel), \(s.nHead))")
       try require(s.name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }, field + ".name", "may hold letters, digits, - and _ only")
     }
-    for method in methods { try require(Self.knownMethods.contains(method), "methods", "has unknown method \(method)") }
+    try require(Set(methods).count == methods.count, "methods", "names an entry twice")
+    for entry in methods {
+      try require(entry.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }, "methods", "entry \(entry) may hold letters, digits, - and _ only")
+      let method = try self.method(of: entry)
+      try require(entry == "sft" || method != .sft, "methods", "entry \(entry): sft is the initialization of every method; list it once as sft")
+    }
+    for (entry, options) in methodOptions {
+      try require(methods.contains(entry), "method_options.\(entry)", "names no entry of methods")
+      let encoded = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(options)) as? [String: Any]) ?? [:]
+      for key in encoded.keys.sorted() where Self.optionsSetBySweep.contains(key) {
+        try require(false, "method_options.\(entry).\(key)", "is set by the sweep itself (data, teacher, initialization, the student's shape)")
+      }
+    }
     try require(methods.contains("sft"), "methods", "must include sft (every method starts from the SFT student)")
     try require(["kd", "ce"].contains(seqkd.variant), "seqkd.variant", "must be kd or ce")
     try require(data.maxPromptLength < data.maxLength && data.maxLength <= contextLength, "data.max_length", "needs max_prompt_length < max_length ≤ context_length")
@@ -212,6 +250,21 @@ public struct SweepConfig: Codable, Sendable, Equatable {
     var out = base
     for (key, value) in user where !key.hasPrefix("#") && key != "comment" {
       let keyPath = path.isEmpty ? key : path + "." + key
+      if keyPath == "method_options" {
+        guard let entries = value as? [String: Any] else { throw SweepError("\(file): method_options must be an object") }
+        var checked: [String: Any] = [:]
+        for (entry, options) in entries {
+          guard let options = options as? [String: Any] else { throw SweepError("\(file): method_options.\(entry) must be an object of train options") }
+          do {
+            _ = try TrainOptions.decode(options, context: "\(file): method_options.\(entry)")
+          } catch let error as TrainingError {
+            throw SweepError(error.description)
+          }
+          checked[entry] = options
+        }
+        out[key] = checked
+        continue
+      }
       guard base[key] != nil || optionalKeys.contains(keyPath) else {
         throw SweepError("\(file): unknown key \(keyPath) (known here: \(base.keys.sorted().joined(separator: ", ")))")
       }

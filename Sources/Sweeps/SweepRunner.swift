@@ -64,7 +64,8 @@ public final class SweepRunner {
   public func run() throws -> Bool {
     try checkConfigUnchanged()
     let distillMethods = config.methods.filter { $0 != "sft" }
-    stageCount = 2 + config.students.count * (1 + distillMethods.count) + (config.methods.contains("seqkd") ? 1 : 0) + 2
+    let needsSeqKD = try config.methods.contains { try config.method(of: $0) == .seqkd }
+    stageCount = 2 + config.students.count * (1 + distillMethods.count) + (needsSeqKD ? 1 : 0) + 2
     if let onlyStage {
       guard stageKeys.contains(onlyStage) else {
         throw SweepError("unknown stage \(onlyStage); stages: \(stageKeys.joined(separator: ", "))")
@@ -82,43 +83,34 @@ public final class SweepRunner {
     if ranOnlyStage { return true }
     guard let teacher = try teacherStage() else { return false }
     if ranOnlyStage { return true }
-    if config.methods.contains("seqkd") {
+    if needsSeqKD {
       try stage("seqkd", "SeqKD data: the teacher answers the training prompts") { try prepareSeqKD(teacher: teacher) }
       if ranOnlyStage { return true }
     }
     var checkpoints: [(size: ModelShape, method: String, path: String)] = []
     for size in config.students {
+      let sftConfig = try studentStageConfig(size: size, entry: "sft", sftCheckpoint: nil, teacher: nil)
       guard let sft = try teacherForcedStage(
         "\(size.name)/sft", "students/\(size.name)/sft: SFT of a \(size.dModel)-wide, \(size.nLayer)-layer student",
-        directory: studentDirectory(size, "sft"), method: .sft, shape: size, initFrom: nil, teacher: nil,
-        data: trainCache, settings: config.sft)
+        config: sftConfig)
       else {
         if onlyStage != nil { continue }  // not needed by the stage asked for
         return false
       }
       if ranOnlyStage { return true }
       checkpoints.append((size, "sft", sft))
-      for method in distillMethods {
-        let title = "students/\(size.name)/\(method): \(method.uppercased()) from the SFT student"
-        let path: String?
-        switch method {
-        case "minillm":
-          path = try miniLLMStage("\(size.name)/\(method)", title, size: size, initFrom: sft, teacher: teacher)
-        case "seqkd":
-          path = try teacherForcedStage(
-            "\(size.name)/\(method)", title, directory: studentDirectory(size, method), method: config.seqkd.variant == "kd" ? .kd : .sft,
-            shape: size, initFrom: sft, teacher: teacher, data: seqkdCache, settings: config.distill)
-        default:
-          path = try teacherForcedStage(
-            "\(size.name)/\(method)", title, directory: studentDirectory(size, method), method: TeacherForcedMethod(rawValue: method)!,
-            shape: size, initFrom: sft, teacher: teacher, data: trainCache, settings: config.distill)
-        }
+      for entry in distillMethods {
+        let title = "students/\(size.name)/\(entry): \(entry.uppercased()) from the SFT student"
+        let key = "\(size.name)/\(entry)"
+        let stageConfig = try studentStageConfig(size: size, entry: entry, sftCheckpoint: sft, teacher: teacher)
+        let path = stageConfig.method == .minillm
+          ? try miniLLMStage(key, title, config: stageConfig) : try teacherForcedStage(key, title, config: stageConfig)
         if ranOnlyStage { return true }
         guard let path else {
           if onlyStage != nil { continue }
           return false
         }
-        checkpoints.append((size, method, path))
+        checkpoints.append((size, entry, path))
       }
     }
     try stage("eval", "evaluation of the teacher and \(checkpoints.count) students") {
@@ -186,14 +178,15 @@ public final class SweepRunner {
   /// Every stage with the stages it needs, in an order that respects them.
   public var stageDependencies: [(stage: String, needs: [String])] {
     var out: [(String, [String])] = [("data", []), ("teacher", ["data"])]
-    if config.methods.contains("seqkd") { out.append(("seqkd", ["teacher"])) }
+    let seqkdEntries = Set(config.methods.filter { (try? config.method(of: $0)) == .seqkd })
+    if !seqkdEntries.isEmpty { out.append(("seqkd", ["teacher"])) }
     var students: [String] = []
     for size in config.students {
       let sft = "\(size.name)/sft"
       out.append((sft, ["teacher"]))
       students.append(sft)
       for method in config.methods where method != "sft" {
-        out.append(("\(size.name)/\(method)", method == "seqkd" ? [sft, "seqkd"] : [sft]))
+        out.append(("\(size.name)/\(method)", seqkdEntries.contains(method) ? [sft, "seqkd"] : [sft]))
         students.append("\(size.name)/\(method)")
       }
     }

@@ -64,9 +64,10 @@ extension SweepRunner {
       return given
     }
     let shape = config.teacher.shape
-    return try teacherForcedStage(
-      "teacher", "teacher: SFT of a \(shape.dModel)-wide, \(shape.nLayer)-layer model", directory: runDirectory + "/teacher",
-      method: .sft, shape: shape, initFrom: nil, teacher: nil, data: trainCache, settings: config.teacher.training)
+    let teacherConfig = try stageConfig(
+      entry: "teacher", method: .sft, shape: shape, directory: runDirectory + "/teacher", data: trainCache, initFrom: nil,
+      teacher: nil, stage: teacherForcedOptions(config.teacher.training))
+    return try teacherForcedStage("teacher", "teacher: SFT of a \(shape.dModel)-wide, \(shape.nLayer)-layer model", config: teacherConfig)
   }
 
   /// The teacher samples responses to the training prompts (resumable), then rank 0 writes
@@ -120,29 +121,86 @@ extension SweepRunner {
     return try requireDone(key, result ?? finishedCheckpoint(directory))
   }
 
+  /// The train options of a stage: the sweep's paths and the student's shape, the stage's
+  /// settings, then the entry's `method_options` over them; resolved through the recipe table.
+  func stageConfig(
+    entry: String, method: TrainingMethod, shape: ModelShape, directory: String, data: String, initFrom: String?,
+    teacher: String?, stage: TrainOptions
+  ) throws -> RunConfig {
+    var base = stage
+    base.method = method
+    (base.data, base.tokenizer, base.runDir) = (data, tokenizerPath, directory)
+    (base.dModel, base.nLayer, base.nHead, base.contextLength) = (shape.dModel, shape.nLayer, shape.nHead, config.contextLength)
+    base.teacher = method.needsTeacher ? teacher : nil
+    base.initFrom = initFrom
+    base.seed = config.seed
+    base.kdRatio = config.kdRatio
+    var options = base.overlaid(by: config.methodOptions[entry] ?? TrainOptions())
+    options.method = method
+    do {
+      return try options.resolve()
+    } catch let error as TrainingError {
+      throw SweepError("stage \(entry) of \(shape.name): \(error.description)")
+    }
+  }
+
+  /// The resolved configuration a student stage runs with (entry `entry` of `methods` for
+  /// student `size`, started from `sftCheckpoint` and distilled from `teacher`), as its
+  /// checkpoints record it.
+  public func studentStageConfig(size: ModelShape, entry: String, sftCheckpoint: String?, teacher: String?) throws -> RunConfig {
+    let method = try config.method(of: entry)
+    let directory = studentDirectory(size, entry)
+    switch method {
+    case .sft:
+      return try stageConfig(
+        entry: entry, method: .sft, shape: size, directory: directory, data: trainCache, initFrom: nil, teacher: nil,
+        stage: teacherForcedOptions(config.sft))
+    case .minillm:
+      return try stageConfig(
+        entry: entry, method: .minillm, shape: size, directory: directory, data: trainCache, initFrom: sftCheckpoint,
+        teacher: teacher, stage: miniLLMOptions(config.minillm))
+    default:
+      var stage = teacherForcedOptions(config.distill)
+      if method == .seqkd { (stage.seqkdVariant, stage.maxNewTokens) = (config.seqkd.variant, config.seqkd.maxNewTokens) }
+      return try stageConfig(
+        entry: entry, method: method, shape: size, directory: directory, data: method == .seqkd ? seqkdCache : trainCache,
+        initFrom: sftCheckpoint, teacher: teacher, stage: stage)
+    }
+  }
+
+  /// The options of a teacher-forced stage's settings: a cosine schedule to a tenth of the
+  /// peak, weight decay 0.01, four checkpoints, two kept.
+  func teacherForcedOptions(_ settings: StageSettings) -> TrainOptions {
+    var o = TrainOptions()
+    (o.steps, o.lr, o.warmup, o.batchSize) = (settings.steps, settings.lr, settings.warmup, settings.batchSize)
+    (o.schedule, o.minLr, o.weightDecay) = ("cosine", settings.lr / 10, 0.01)
+    (o.checkpointEvery, o.keepLast) = (max(1, settings.steps / 4), 2)
+    return o
+  }
+
+  /// The options of the MiniLLM stage's settings: a constant schedule, weight decay 1e-6, L_PT
+  /// on when the sweep has a pretraining corpus.
+  func miniLLMOptions(_ settings: SweepConfig.MiniLLM) -> TrainOptions {
+    var o = TrainOptions()
+    (o.steps, o.lr, o.warmup, o.batchSize) = (settings.steps, settings.lr, settings.warmup, settings.batchSize)
+    (o.schedule, o.weightDecay) = ("constant", 1e-6)
+    (o.checkpointEvery, o.keepLast) = (max(1, settings.steps / 4), 2)
+    (o.rollouts, o.minibatch, o.ppoEpochs, o.alpha) = (settings.rollouts, settings.minibatch, settings.ppoEpochs, settings.alpha)
+    (o.teacherShards, o.maxNewTokens, o.lambdaPt) = (settings.teacherShards, settings.maxNewTokens, settings.lambdaPT)
+    o.pretrainData = config.data.pretrain.isEmpty ? nil : pretrainCache
+    return o
+  }
+
   /// A teacher-forced training stage (resumed exactly when half done). Returns its final
   /// checkpoint, or nil when the step budget stopped it.
-  func teacherForcedStage(
-    _ key: String, _ title: String, directory: String, method: TeacherForcedMethod, shape: ModelShape, initFrom: String?,
-    teacher: String?, data: String, settings: StageSettings
-  ) throws -> String? {
-    try trainingStage(key, title, directory: directory, steps: settings.steps) { stopAfter in
-      var trainConfig = TeacherForcedConfig(
-        data: data, tokenizer: tokenizerPath, runDirectory: directory,
-        model: GPTConfig(
-          vocabSize: 2, contextLength: config.contextLength, dModel: shape.dModel, nLayer: shape.nLayer, nHead: shape.nHead),
-        batchSize: settings.batchSize, steps: settings.steps,
-        schedule: .cosine(settings.lr, warmupSteps: settings.warmup, totalSteps: settings.steps, floor: settings.lr / 10),
-        optimizer: AdamWConfig(weightDecay: 0.01), seed: config.seed,
-        checkpointEvery: max(1, settings.steps / 4), keepLast: 2)
-      trainConfig.method = method
-      trainConfig.teacher = method.needsTeacher ? teacher : nil
-      trainConfig.initFrom = initFrom
-      trainConfig.kdRatio = config.kdRatio
+  func teacherForcedStage(_ key: String, _ title: String, config trainConfig: RunConfig) throws -> String? {
+    let directory = trainConfig.runDirectory
+    return try trainingStage(key, title, directory: directory, steps: trainConfig.steps) { stopAfter in
       let trainer = try TeacherForcedTrainer(config: trainConfig, group: world, resume: "auto")
-      let every = max(1, settings.steps / 5)
+      let total = trainConfig.steps
+      let every = max(1, total / 5)
       trainer.progress = { step, loss, _, _ in
-        if step % every == 0 || step == settings.steps { self.log(String(format: "    step %d/%d  loss %.4f", step, settings.steps, loss)) }
+        if step % every == 0 || step == total { self.log(String(format: "    step %d/%d  loss %.4f", step, total, loss)) }
       }
       let start = trainer.step
       try trainer.run(stopAfter: stopAfter)
@@ -150,32 +208,20 @@ extension SweepRunner {
     }
   }
 
-  /// MiniLLM from the SFT student with the teacher sharded over `minillm.teacher_shards` ranks.
-  func miniLLMStage(_ key: String, _ title: String, size: ModelShape, initFrom: String, teacher: String) throws -> String? {
-    let directory = studentDirectory(size, "minillm")
-    let settings = config.minillm
-    return try trainingStage(key, title, directory: directory, steps: settings.steps) { stopAfter in
-      var trainConfig = TeacherForcedConfig(
-        data: trainCache, tokenizer: tokenizerPath, runDirectory: directory,
-        model: GPTConfig(vocabSize: 2, contextLength: config.contextLength, dModel: size.dModel, nLayer: size.nLayer, nHead: size.nHead),
-        batchSize: settings.batchSize, steps: settings.steps,
-        schedule: .constant(settings.lr, warmupSteps: settings.warmup), optimizer: AdamWConfig(weightDecay: 1e-6),
-        seed: config.seed, checkpointEvery: max(1, settings.steps / 4), keepLast: 2)
-      trainConfig.teacher = teacher
-      trainConfig.initFrom = initFrom
-      var miniLLM = MiniLLMConfig()
-      miniLLM.alpha = settings.alpha
-      miniLLM.ppoEpochs = settings.ppoEpochs
-      miniLLM.lambdaPT = settings.lambdaPT
-      miniLLM.kdRatio = config.kdRatio
-      miniLLM.pretrainingLoss = !config.data.pretrain.isEmpty
+  /// MiniLLM from the SFT student with the teacher sharded over `teacher_shards` ranks.
+  func miniLLMStage(_ key: String, _ title: String, config trainConfig: RunConfig) throws -> String? {
+    let directory = trainConfig.runDirectory
+    let shards = trainConfig.miniLLM?.teacherShards ?? 1
+    guard world.size % shards == 0 else {
+      throw SweepError("stage \(key): teacher_shards (\(shards)) must divide the number of ranks (\(world.size))")
+    }
+    return try trainingStage(key, title, directory: directory, steps: trainConfig.steps) { stopAfter in
       let trainer = try MiniLLMTrainer(
-        config: trainConfig, settings: miniLLM, group: world, teacherGroup: try makeTeacherGroup(settings.teacherShards),
-        rollouts: settings.rollouts, minibatch: settings.minibatch, maxNewTokens: settings.maxNewTokens,
-        pretrainingData: miniLLM.pretrainingLoss ? pretrainCache : nil, resume: "auto")
+        config: trainConfig, group: world, teacherGroup: try makeTeacherGroup(shards), resume: "auto")
+      let total = trainConfig.steps
       trainer.progress = { m in
         self.log(String(format: "    iteration %d  step %d/%d  reverse KL/token %.4f  reward %.4f  length %.1f  %.1f s",
-          m.iteration, m.step, settings.steps, m.reverseKLPerToken, m.meanReward, m.meanResponseLength, m.seconds))
+          m.iteration, m.step, total, m.reverseKLPerToken, m.meanReward, m.meanResponseLength, m.seconds))
       }
       let start = trainer.step
       try trainer.run(stopAfter: stopAfter)

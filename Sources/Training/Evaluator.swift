@@ -152,7 +152,7 @@ public final class Evaluator {
         let prompts = chunk.map { examples[$0].prompt }
         let context = min(model.config.contextLength, teacher?.config.contextLength ?? .max)
         let capacity = min(context, prompts.map(\.count).max()! + config.maxNewTokens)
-        var streams = chunk.map { SeededGenerator(seed: seed ^ (UInt64($0 + 1) &* 0x9E37_79B9_7F4A_7C15)) }
+        var streams = chunk.map { SeededGenerator(seed: seed, key: UInt64($0 + 1)) }
         let output = try Generator(model: model, batchSize: chunk.count, capacity: capacity).generate(
           prompts: prompts, config: config, streams: &streams)
         responses = output.tokens

@@ -1,16 +1,14 @@
 // What a MiniLLM iteration measures: running sums kept identical on every rank (so a
-// checkpoint holds them once), and the per-iteration summary they give.
+// checkpoint holds them once, by name), and the per-iteration summary they give.
+
+import Rollouts
 
 /// Per-iteration sums over all ranks, updated as the iteration goes; saved in checkpoints so a
 /// resumed iteration reports the same numbers.
 struct MiniLLMIterationSums: Equatable {
-  // From the collection (after the whitening all-reduce).
-  var rewardTokens = 0.0
-  var rewardSum = 0.0
-  var reverseKLSum = 0.0  // Σ (log q_old − log p)
-  var responseTokens = 0.0
-  var sequences = 0.0
-  // From the updates.
+  /// From the collection (after the whitening all-reduce).
+  var collection = RolloutStatistics()
+  /// From the updates.
   var updateTokens = 0.0
   var policySum = 0.0
   var singleStepSum = 0.0
@@ -21,20 +19,50 @@ struct MiniLLMIterationSums: Equatable {
   var pretrainingLossSum = 0.0
   var pretrainingUpdates = 0.0
 
-  static let count = 14
-  var array: [Double] {
-    [rewardTokens, rewardSum, reverseKLSum, responseTokens, sequences, updateTokens, policySum, singleStepSum,
-     clippedTokens, entropySum, weightSum, weightMax, pretrainingLossSum, pretrainingUpdates]
+  /// Every sum with the name it has in a checkpoint's /rollouts/sums.
+  static var fields: [(name: String, path: WritableKeyPath<MiniLLMIterationSums, Double>)] {
+    [
+    ("reward_tokens", \.collection.tokens), ("reward_sum", \.collection.rewardSum),
+    ("reverse_kl_sum", \.collection.reverseKLSum), ("response_tokens", \.collection.responseTokens),
+    ("sequences", \.collection.sequences), ("update_tokens", \.updateTokens), ("policy_sum", \.policySum),
+    ("single_step_sum", \.singleStepSum), ("clipped_tokens", \.clippedTokens), ("entropy_sum", \.entropySum),
+    ("weight_sum", \.weightSum), ("weight_max", \.weightMax), ("pretraining_loss_sum", \.pretrainingLossSum),
+    ("pretraining_updates", \.pretrainingUpdates),
+    ]
   }
 
   init() {}
 
-  init(array a: [Double]) {
-    precondition(a.count == Self.count, "MiniLLM sums: expected \(Self.count) values, got \(a.count)")
-    (rewardTokens, rewardSum, reverseKLSum, responseTokens, sequences) = (a[0], a[1], a[2], a[3], a[4])
-    (updateTokens, policySum, singleStepSum, clippedTokens, entropySum) = (a[5], a[6], a[7], a[8], a[9])
-    (weightSum, weightMax, pretrainingLossSum, pretrainingUpdates) = (a[10], a[11], a[12], a[13])
+  var named: [String: Double] {
+    Dictionary(uniqueKeysWithValues: Self.fields.map { ($0.name, self[keyPath: $0.path]) })
   }
+
+  /// From a checkpoint's named sums; a missing name is an error naming it.
+  init(named: [String: Double], path: String) throws {
+    for field in Self.fields {
+      guard let value = named[field.name] else {
+        throw TrainingError("\(path): rollouts/sums has no \(field.name); the checkpoint predates this version or is damaged")
+      }
+      self[keyPath: field.path] = value
+    }
+  }
+}
+
+/// The sums of one MiniLLM optimizer step over all ranks, added to the iteration's.
+struct MiniLLMStepSums {
+  var tokens = 0.0
+  var policy = 0.0
+  var singleStep = 0.0
+  var clippedTokens = 0.0
+  var entropy = 0.0
+  var weightSum = 0.0
+
+  var reducible: [Double] { [tokens, policy, singleStep, clippedTokens, entropy, weightSum] }
+  init(tokens: Double, policy: Double, singleStep: Double, clippedTokens: Double, entropy: Double, weightSum: Double) {
+    (self.tokens, self.policy, self.singleStep, self.clippedTokens, self.entropy, self.weightSum) =
+      (tokens, policy, singleStep, clippedTokens, entropy, weightSum)
+  }
+  init(reduced v: [Double]) { (tokens, policy, singleStep, clippedTokens, entropy, weightSum) = (v[0], v[1], v[2], v[3], v[4], v[5]) }
 }
 
 /// What one MiniLLM iteration measured (over all ranks).
@@ -68,9 +96,10 @@ public struct MiniLLMIterationMetrics: Sendable {
   public var communicationSeconds = 0.0
 
   init(sums s: MiniLLMIterationSums) {
-    meanReward = s.rewardSum / max(s.rewardTokens, 1)
-    reverseKLPerToken = s.reverseKLSum / max(s.rewardTokens, 1)
-    meanResponseLength = s.responseTokens / max(s.sequences, 1)
+    let c = s.collection
+    meanReward = c.rewardSum / max(c.tokens, 1)
+    reverseKLPerToken = c.reverseKLSum / max(c.tokens, 1)
+    meanResponseLength = c.responseTokens / max(c.sequences, 1)
     let tokens = max(s.updateTokens, 1)
     policyLoss = s.policySum / tokens
     singleStepLoss = s.singleStepSum / tokens

@@ -12,14 +12,17 @@ import Distill
 import Foundation
 import Model
 import Randomness
+import Rollouts
 import Tokenizers
 
-/// MiniLLM on top of the teacher-forced trainer's state (student, optimizer, data, sampler,
-/// generator, checkpoints). Each rank holds only its shard of the teacher: the teacher is split
-/// over groups of `teacherGroup.size` ranks, and every teacher computation (sampling, the
-/// single-step term, the L_PT distillation term) runs in the group.
+/// MiniLLM on a `RunState` (student, optimizer, data, sampler, generator, checkpoints).
+/// Each rank holds only its shard of the teacher: the teacher is split over groups of
+/// `teacherGroup.size` ranks, and every teacher computation (sampling, the single-step term,
+/// the L_PT distillation term) runs in the group.
 public final class MiniLLMTrainer {
-  let base: TeacherForcedTrainer
+  /// The run's shared state.
+  public let state: RunState
+  /// The objective's flags and the rollout settings (from `state.config.miniLLM`).
   public let settings: MiniLLMConfig
   let teacherGroup: TimedCollective
   let worldTimer: TimedCollective
@@ -27,19 +30,14 @@ public final class MiniLLMTrainer {
   /// Prompts per rank per collection, and sequences per rank per PPO minibatch.
   public let rolloutsPerRank: Int
   public let minibatchPerRank: Int
-  public let maxNewTokens: Int
   /// Called on rank 0 after each iteration.
   public var progress: ((MiniLLMIterationMetrics) -> Void)?
-  /// Called on every rank every `evaluationEvery` optimizer steps (0: never) and at the last
-  /// step (a collective call); returns metrics logged with an `eval_` prefix.
-  public var evaluate: ((_ step: Int) throws -> [String: Double])?
-  public var evaluationEvery = 0
   /// D_PT blocks (tokens, block length) and their sampler, when the L_PT term is on.
   let pretraining: (tokens: [Int32], blockLength: Int)?
   var pretrainingSampler: ShardedSampler?
 
   /// The iteration in progress: this rank's rollout store, the PPO position, the sums.
-  var store = RankRollouts()
+  var store = RolloutStore()
   var iteration = 0
   var epoch = 0
   var position = 0
@@ -49,75 +47,74 @@ public final class MiniLLMTrainer {
   var timers = (rollout: 0.0, teacher: 0.0, started: Date())
 
   /// - Parameters:
-  ///   - config: data, tokenizer, run directory, teacher (required), optimizer and schedule;
-  ///     `steps` counts optimizer steps (a run may end inside an iteration).
-  ///   - teacherGroup: the ranks sharing one teacher (a split of `group`).
-  ///   - rollouts, minibatch: sequences per collection and per PPO minibatch, over all ranks
-  ///     (each must divide by the number of ranks).
-  public init(
-    config: TeacherForcedConfig, settings: MiniLLMConfig, group: any Collective, teacherGroup: any Collective,
-    rollouts: Int, minibatch: Int, maxNewTokens: Int, pretrainingData: String? = nil, resume: String?
-  ) throws {
-    guard rollouts >= 1, minibatch >= 1, rollouts % group.size == 0, minibatch % group.size == 0 else {
+  ///   - config: a resolved `--method minillm` run (teacher required); `steps` counts optimizer
+  ///     steps (a run may end inside an iteration); rollouts and minibatch are over all ranks
+  ///     and must divide by the number of ranks.
+  ///   - teacherGroup: the ranks sharing one teacher (a split of `group` of
+  ///     `config.miniLLM.teacherShards` ranks).
+  public init(config: RunConfig, group: any Collective, teacherGroup: any Collective, resume: String?) throws {
+    guard let rolloutSettings = config.miniLLM else {
+      throw TrainingError("--method \(config.method.rawValue) is not MiniLLM; use TeacherForcedTrainer")
+    }
+    let (rollouts, minibatch) = (rolloutSettings.rollouts, rolloutSettings.minibatch)
+    guard rollouts % group.size == 0, minibatch % group.size == 0 else {
       throw TrainingError("invalid config: rollouts (\(rollouts)) and minibatch (\(minibatch)) must be positive multiples of the number of ranks (\(group.size))")
     }
-    guard maxNewTokens >= 1 else { throw TrainingError("invalid config: max_new_tokens must be ≥ 1, got \(maxNewTokens)") }
-    guard config.teacher != nil else { throw TrainingError("invalid config: teacher is required for --method minillm") }
-    var config = config
-    config.method = .rkl  // loads and checks the teacher
+    guard teacherGroup.size == rolloutSettings.teacherShards else {
+      throw TrainingError("invalid config: teacher_shards is \(rolloutSettings.teacherShards) but the teacher group has \(teacherGroup.size) ranks")
+    }
     worldTimer = TimedCollective(group)
-    base = try TeacherForcedTrainer(config: config, group: worldTimer, resume: resume, expectedStage: "minillm")
-    base.stageName = ("minillm", "minillm")
-    guard let teacher = base.teacher else { throw TrainingError("MiniLLM needs --teacher") }
-    self.settings = settings
+    state = try RunState(config: config, group: worldTimer, resume: resume)
+    settings = rolloutSettings.objective
     self.teacherGroup = TimedCollective(teacherGroup)
-    shardedTeacher = try ShardedGPT(full: teacher, group: self.teacherGroup)
-    base.teacher = nil  // from here on each rank keeps only its shard
+    // Only this rank's shard of the teacher stays in memory.
+    shardedTeacher = try ShardedGPT(full: try state.loadTeacher(), group: self.teacherGroup)
     rolloutsPerRank = rollouts / group.size
     minibatchPerRank = minibatch / group.size
-    self.maxNewTokens = maxNewTokens
-    if settings.pretrainingLoss, let pretrainingData {
-      let fingerprint = try BPETokenizer.load(contentsOf: config.tokenizer).fingerprint
-      let blocks = try TokenCache.readBlocks(pretrainingData, tokenizerFingerprint: fingerprint)
-      guard blocks.blockLength - 1 <= base.model.config.contextLength, blocks.tokens.count >= blocks.blockLength else {
-        throw TrainingError("\(pretrainingData): blocks of \(blocks.blockLength) tokens do not fit the context \(base.model.config.contextLength) (or there are none)")
+    if settings.pretrainingLoss, let pretrainingData = rolloutSettings.pretrainData {
+      let blocks = try TokenCache.readBlocks(pretrainingData, tokenizerFingerprint: state.tokenizerFingerprint)
+      guard blocks.blockLength - 1 <= state.model.config.contextLength, blocks.tokens.count >= blocks.blockLength else {
+        throw TrainingError("\(pretrainingData): blocks of \(blocks.blockLength) tokens do not fit the context \(state.model.config.contextLength) (or there are none)")
       }
       pretraining = blocks
       pretrainingSampler = ShardedSampler(
         count: blocks.tokens.count / blocks.blockLength, rank: group.rank, worldSize: group.size,
-        seed: config.seed &+ 1, cursor: base.resumedPretrainingCursor ?? .init())
+        seed: config.seed &+ 1, cursor: state.resumedPretrainingCursor ?? .init())
     } else {
       pretraining = nil
     }
-    if let snapshot = base.resumedRollouts {
+    if let snapshot = state.resumedRollouts {
       iteration = snapshot.iteration
       epoch = snapshot.epoch
       position = snapshot.position
-      sums = MiniLLMIterationSums(array: snapshot.sums)
+      sums = try MiniLLMIterationSums(named: snapshot.sums, path: config.runDirectory)
       store = snapshot.ranks[group.rank]
     }
   }
 
+  public var config: RunConfig { state.config }
   /// Optimizer steps completed.
-  public var step: Int { base.step }
+  public var step: Int { state.step }
   /// The student being trained, and the sharded teacher (for evaluation hooks).
-  public var student: GPT { base.model }
+  public var student: GPT { state.model }
   public var scoringTeacher: ShardedGPT? { shardedTeacher }
+  /// The longest sampled response.
+  public var maxNewTokens: Int { config.maxNewTokens }
 
   /// Whether the collection of the current iteration is still going.
-  var collecting: Bool { store.advantages.isEmpty }
+  var collecting: Bool { !store.hasAdvantages }
 
   /// Runs until `config.steps` optimizer steps, or until `stopAfter` more steps, or until
   /// `stopAfterChunks` more collection chunks (testing); checkpoints every
   /// `checkpointEvery` steps and when it stops.
   public func run(stopAfter: Int? = nil, stopAfterChunks: Int? = nil) throws {
-    let target = min(base.config.steps, stopAfter.map { base.step + $0 } ?? base.config.steps)
-    let log = base.group.rank == 0 ? try MetricsLog(path: base.config.runDirectory + "/metrics.jsonl") : nil
+    let target = min(config.steps, stopAfter.map { state.step + $0 } ?? config.steps)
+    let log = try state.openMetricsLog()
     var chunks = 0
     timers.started = Date()
-    while base.step < target {
+    while state.step < target {
       if collecting {
-        if store.prompts.count < rolloutsPerRank {
+        if store.count < rolloutsPerRank {
           try collectChunk()
           chunks += 1
           if let stopAfterChunks, chunks >= stopAfterChunks {
@@ -140,30 +137,22 @@ public final class MiniLLMTrainer {
           try finishIteration(log: log)
         }
       }
-      try evaluateOnCadence(log: log)
-      if base.step % base.config.checkpointEvery == 0 || base.step == target { try saveCheckpoint() }
+      let evaluation = try state.evaluateIfDue()
+      if !evaluation.isEmpty && state.group.rank == 0 {
+        var record: [String: Any] = ["step": state.step, "iteration": iteration]
+        for (name, value) in evaluation { record[name] = value }
+        try log?.append(record)
+      }
+      if state.checkpointDue(target: target) { try saveCheckpoint() }
     }
   }
 
-  /// Runs the evaluation hook when the step is on the cadence or the last one.
-  func evaluateOnCadence(log: MetricsLog?) throws {
-    let step = base.step
-    guard let evaluate, (evaluationEvery > 0 && step % evaluationEvery == 0) || step == base.config.steps else { return }
-    var record: [String: Any] = ["step": step, "iteration": iteration]
-    for (name, value) in try evaluate(step) {
-      record["eval_" + name] = value
-      base.metrics["eval_" + name, default: []].append(value)
-    }
-    base.metrics["eval_step", default: []].append(Double(step))
-    if base.group.rank == 0 { try log?.append(record) }
-  }
-
-  /// Logs the finished iteration, evaluates on cadence and empties the rollout store.
+  /// Logs the finished iteration and empties the rollout store.
   func finishIteration(log: MetricsLog?) throws {
     iteration += 1
     var metrics = MiniLLMIterationMetrics(sums: sums)
     metrics.iteration = iteration
-    metrics.step = base.step
+    metrics.step = state.step
     metrics.learningRate = lastLearningRate
     metrics.gradientNorm = lastNorm
     metrics.seconds = Date().timeIntervalSince(timers.started)
@@ -171,13 +160,13 @@ public final class MiniLLMTrainer {
     metrics.teacherSeconds = timers.teacher
     metrics.updateSeconds = metrics.seconds - timers.rollout
     metrics.communicationSeconds = worldTimer.seconds + teacherGroup.seconds
-    base.metrics["reverse_kl_per_token", default: []].append(metrics.reverseKLPerToken)
-    base.metrics["mean_reward", default: []].append(metrics.meanReward)
-    if base.group.rank == 0 {
+    state.metrics["reverse_kl_per_token", default: []].append(metrics.reverseKLPerToken)
+    state.metrics["mean_reward", default: []].append(metrics.meanReward)
+    if state.group.rank == 0 {
       progress?(metrics)
       try log?.append(metrics.logRecord)
     }
-    store = RankRollouts()
+    store = RolloutStore()
     epoch = 0
     position = 0
     sums = MiniLLMIterationSums()
@@ -190,7 +179,7 @@ public final class MiniLLMTrainer {
   func shuffled(_ count: Int) -> [Int] {
     var order = Array(0..<count)
     for i in stride(from: count - 1, to: 0, by: -1) {
-      order.swapAt(i, Int(base.generator.next() % UInt64(i + 1)))
+      order.swapAt(i, Int(state.generator.next() % UInt64(i + 1)))
     }
     return order
   }
@@ -198,17 +187,16 @@ public final class MiniLLMTrainer {
   /// Gathers every rank's rollout store to rank 0, which writes it with the checkpoint.
   func saveCheckpoint() throws {
     let packed = store.packed
-    let lengths = try base.group.allGather([Int64(packed.count)])
-    let gathered = try base.group.allGatherVariable(packed)
-    var ranks: [RankRollouts] = []
+    let lengths = try state.group.allGather([Int64(packed.count)])
+    let gathered = try state.group.allGatherVariable(packed)
+    var ranks: [RolloutStore] = []
     var start = 0
     for length in lengths {
-      ranks.append(RankRollouts(packed: gathered[start..<(start + Int(length))]))
+      ranks.append(RolloutStore(packed: gathered[start..<(start + Int(length))]))
       start += Int(length)
     }
-    try base.saveCheckpoint(
-      rollouts: RolloutStoreSnapshot(
-        iteration: iteration, epoch: epoch, position: position, sums: sums.array, ranks: ranks),
+    try state.saveCheckpoint(
+      rollouts: RolloutStoreSnapshot(iteration: iteration, epoch: epoch, position: position, sums: sums.named, ranks: ranks),
       pretrainingCursor: pretrainingSampler?.cursor)
   }
 }

@@ -1,14 +1,13 @@
 // One MiniLLM optimizer step on a minibatch of the rollout store: the policy-gradient and
 // single-step terms (teacher distributions from the group's sharded teacher), the optional
-// L_PT term on pretraining blocks, the gradient all-reduce, clipping and AdamW.
+// L_PT term on pretraining blocks, the gradient all-reduce and the run's optimizer-step tail.
 
-import Checkpointing
 import Datasets
 import Distill
 import Foundation
 import Kernels
 import Model
-import Optim
+import Rollouts
 
 #if canImport(Glibc)
   import Glibc
@@ -18,85 +17,57 @@ extension MiniLLMTrainer {
   /// One optimizer step on the store's sequences `indices` (this rank's part of the global
   /// minibatch); adds the global metric sums of the step to `sums`.
   func update(_ indices: [Int]) throws {
-    let group = base.group
-    let model = base.model
-    let examples = indices.map { TokenizedExample(prompt: store.prompts[$0], response: store.responses[$0]) }
-    let batch = SequenceBatch(examples: examples, pad: base.padToken)
+    let group = state.group
+    let model = state.model
+    let (batch, tokens) = store.minibatch(indices, pad: state.padToken)
     let N = batch.B * batch.T
-    var logQOld = [Float](repeating: 0, count: N)
-    var weights = [Float](repeating: 0, count: N)
-    var advantages = [Double](repeating: 0, count: N)
-    for (b, i) in indices.enumerated() {
-      let first = store.prompts[i].count - 1  // the position predicting the first response token
-      for k in store.responses[i].indices {
-        let n = b * batch.T + first + k
-        logQOld[n] = store.logQOld[i][k]
-        weights[n] = expf(store.logQOld[i][k] - store.logPTilde[i][k])
-        advantages[n] = store.advantages[i][k]
-      }
-    }
     let localTokens = Double(batch.lossMask.reduce(0, +))
     let globalTokens = try group.allReduce(localTokens, op: .sum)
-    guard globalTokens > 0 else { throw TrainingError("step \(base.step + 1): the MiniLLM minibatch has no response tokens") }
+    guard globalTokens > 0 else { throw TrainingError("step \(state.step + 1): the MiniLLM minibatch has no response tokens") }
     let teacherLogProbs = settings.singleStep
-      ? try shardedTeacher.memberLogProbabilities(tokens: batch.tokens, B: batch.B, T: batch.T, pad: base.padToken)
+      ? try shardedTeacher.memberLogProbabilities(tokens: batch.tokens, B: batch.B, T: batch.T, pad: state.padToken)
       : nil
     model.zeroGradients()
     let logits = model.forward(TokenBatch(B: batch.B, T: batch.T, tokens: batch.tokens))
     let V = model.config.vocabSize
     let Vp = model.config.paddedVocabSize
-    let tokens = MiniLLMTokens(
-      targets: batch.targets, mask: batch.lossMask, logQOld: logQOld, weights: weights, advantages: advantages)
     let parts = teacherLogProbs.withOptionalPointer { teacher in
       miniLLMLoss(
         dlogits: model.dlogits, logits: logits, teacherLogProbs: teacher, tokens: tokens, settings: settings,
         gradientScale: Float(1 / globalTokens), N: N, V: V, Vp: Vp)
     }
-    let diagnostics = responseDiagnostics(logits: logits, mask: batch.lossMask, weights: weights, V: V, Vp: Vp)
+    let diagnostics = responseDiagnostics(logits: logits, mask: batch.lossMask, weights: tokens.weights, V: V, Vp: Vp)
     guard parts.policy.lossSum.isFinite, parts.singleStep.lossSum.isFinite else {
       throw TrainingError(
-        "step \(base.step + 1), rank \(group.rank): MiniLLM loss is not finite (policy \(parts.policy.lossSum), single-step \(parts.singleStep.lossSum)); nothing was updated and the last checkpoint is intact")
+        "step \(state.step + 1), rank \(group.rank): MiniLLM loss is not finite (policy \(parts.policy.lossSum), single-step \(parts.singleStep.lossSum)); nothing was updated and the last checkpoint is intact")
     }
     model.backward()
     let pretrainingLoss = try pretrainingTerm(rows: indices.count)
     try allReduceGradients(model.gradients, over: group)
-    let norm = clipGradients(model.gradients, maxNorm: base.config.gradientClip)
-    guard norm.isFinite else {
-      let tensor = ParameterTensor.allCases.first { model.gradients.buffer($0).contains { !$0.isFinite } }
-      throw TrainingError(
-        "step \(base.step + 1), rank \(group.rank): gradient of \(tensor?.rawValue ?? "a tensor") is not finite (norm \(norm)); nothing was updated and the last checkpoint is intact")
-    }
-    let learningRate = base.config.schedule.learningRate(atStep: base.step)
-    base.optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: learningRate)
-    base.step += 1
-    var stepSums = [
-      localTokens, parts.policy.lossSum, parts.singleStep.lossSum, Double(parts.clippedTokens), diagnostics.entropy,
-      diagnostics.weightSum,
-    ]
-    try group.allReduce(&stepSums, op: .sum)
+    var reducible = MiniLLMStepSums(
+      tokens: localTokens, policy: parts.policy.lossSum, singleStep: parts.singleStep.lossSum,
+      clippedTokens: Double(parts.clippedTokens), entropy: diagnostics.entropy, weightSum: diagnostics.weightSum
+    ).reducible
+    try group.allReduce(&reducible, op: .sum)
+    let step = MiniLLMStepSums(reduced: reducible)
     let weightMax = try group.allReduce(diagnostics.weightMax, op: .max)
-    sums.updateTokens += stepSums[0]
-    sums.policySum += stepSums[1]
-    sums.singleStepSum += stepSums[2]
-    sums.clippedTokens += stepSums[3]
-    sums.entropySum += stepSums[4]
-    sums.weightSum += stepSums[5]
+    var loss = (step.policy + step.singleStep) / step.tokens
+    if let pretrainingLoss { loss += settings.lambdaPT * pretrainingLoss }
+    let update = try state.applyGradients(loss: loss)
+    sums.updateTokens += step.tokens
+    sums.policySum += step.policy
+    sums.singleStepSum += step.singleStep
+    sums.clippedTokens += step.clippedTokens
+    sums.entropySum += step.entropy
+    sums.weightSum += step.weightSum
     sums.weightMax = max(sums.weightMax, weightMax)
-    var loss = (stepSums[1] + stepSums[2]) / stepSums[0]
     if let pretrainingLoss {
       sums.pretrainingLossSum += pretrainingLoss
       sums.pretrainingUpdates += 1
-      loss += settings.lambdaPT * pretrainingLoss
-      base.metrics["pt_loss", default: []].append(pretrainingLoss)
+      state.metrics["pt_loss", default: []].append(pretrainingLoss)
     }
-    base.metrics["train_loss", default: []].append(loss)
-    base.metrics["learning_rate", default: []].append(Double(learningRate))
-    base.metrics["gradient_norm", default: []].append(norm)
-    lastNorm = norm
-    lastLearningRate = Double(learningRate)
-    if base.config.replicaCheckEvery > 0 && base.step % base.config.replicaCheckEvery == 0 {
-      try requireIdenticalReplicas(model.parameters, over: group, step: base.step)
-    }
+    lastNorm = update.gradientNorm
+    lastLearningRate = Double(update.learningRate)
   }
 
   /// The student's entropy (nats) summed over response positions, and the importance weights'
@@ -124,7 +95,7 @@ extension MiniLLMTrainer {
   /// the group's sharded teacher). Returns its global mean, or nil when the term is off.
   func pretrainingTerm(rows: Int) throws -> Double? {
     guard let pretraining, var sampler = pretrainingSampler else { return nil }
-    let model = base.model
+    let model = state.model
     let L = pretraining.blockLength
     let T = L - 1
     let indices = sampler.next(rows)
@@ -137,9 +108,9 @@ extension MiniLLMTrainer {
       targets += block.suffix(T)
     }
     let N = rows * T
-    let globalTokens = try base.group.allReduce(Double(N), op: .sum)
+    let globalTokens = try state.group.allReduce(Double(N), op: .sum)
     let teacherLogProbs = settings.kdRatio > 0
-      ? try shardedTeacher.memberLogProbabilities(tokens: tokens, B: rows, T: T, pad: base.padToken) : nil
+      ? try shardedTeacher.memberLogProbabilities(tokens: tokens, B: rows, T: T, pad: state.padToken) : nil
     let logits = model.forward(TokenBatch(B: rows, T: T, tokens: tokens))
     let V = model.config.vocabSize
     let Vp = model.config.paddedVocabSize
@@ -156,7 +127,7 @@ extension MiniLLMTrainer {
       ).lossSum
     }
     model.backward()
-    return try base.group.allReduce(loss, op: .sum) / globalTokens
+    return try state.group.allReduce(loss, op: .sum) / globalTokens
   }
 }
 

@@ -22,7 +22,8 @@ public struct SeqKDGeneration {
   public var batchSize = 8
   public var temperature: Float = 1
   public var topP: Float = 1
-  /// A batch samples with seed + the index of its first record.
+  /// Record i samples from its own stream (seed, i + 1): the answers do not depend on the batch
+  /// size or the number of ranks.
   public var seed: UInt64 = 1
 
   public init(teacher: GPT, tokenizer: BPETokenizer, records: [InstructionRecord], output: String) {
@@ -81,10 +82,9 @@ public struct SeqKDGeneration {
         }
       }
       if !prompts.isEmpty {
-        var random = SeededGenerator(seed: seed &+ UInt64(kept[0]))
-        let result = try generator.generate(prompts: prompts, config: sampling, random: &random)
+        let answers = try Self.answers(generator: generator, prompts: prompts, indices: kept, sampling: sampling, seed: seed)
         for (row, index) in kept.enumerated() {
-          let response = result.tokens[row].filter { $0 != eos }
+          let response = answers[row].filter { $0 != eos }
           try append(["index": index, "output": try encoder.decode(response)], to: &handle)
         }
       }
@@ -103,6 +103,58 @@ public struct SeqKDGeneration {
       log(finished ? "wrote \(output) (\(totalDropped) prompts dropped in this run as longer than \(maxPromptLength) tokens)" : "stopped early; rerun to continue")
     }
     return finished
+  }
+
+  /// The teacher's sampled answers to `prompts` (at most the generator's batch size), prompt
+  /// `indices[i]` drawing only from the stream (seed, index + 1). The one SeqKD sampling rule,
+  /// shared by the JSONL dataset and the token cache.
+  public static func answers(
+    generator: Generator, prompts: [[Int32]], indices: [Int], sampling: SamplingConfig, seed: UInt64
+  ) throws -> [[Int32]] {
+    var streams = indices.map { SeededGenerator(seed: seed, key: UInt64($0 + 1)) }
+    return try generator.generate(prompts: prompts, config: sampling, streams: &streams).tokens
+  }
+
+  /// The SeqKD token cache at `path`, made once (kept for a resume): the teacher answers every
+  /// prompt of `examples` (prompt i on rank i mod N, from its own stream), rank 0 writes the
+  /// prompts with those answers. Collective.
+  public static func makeTokenCache(
+    teacher: GPT, examples: [TokenizedExample], eos: Int32, maxNewTokens: Int, seed: UInt64,
+    tokenizerFingerprint: String, source: String, path: String, group world: any Collective,
+    log: (String) -> Void = { print($0) }
+  ) throws {
+    if FileManager.default.fileExists(atPath: path) { return }
+    let mine = Array(stride(from: world.rank, to: examples.count, by: world.size))
+    if world.rank == 0 { log("seqkd: the teacher answers \(examples.count) prompts over \(world.size) rank(s)") }
+    var packed: [Int32] = []  // per prompt: index, length, tokens
+    let batch = 16
+    for start in stride(from: 0, to: mine.count, by: batch) {
+      let indices = Array(mine[start..<min(mine.count, start + batch)])
+      let prompts = indices.map { examples[$0].prompt }
+      let capacity = min(teacher.config.contextLength, prompts.map(\.count).max()! + maxNewTokens)
+      let answers = try Self.answers(
+        generator: Generator(model: teacher, batchSize: indices.count, capacity: capacity), prompts: prompts,
+        indices: indices, sampling: SamplingConfig(eosToken: eos, maxNewTokens: maxNewTokens), seed: seed)
+      for (row, index) in indices.enumerated() { packed += [Int32(index), Int32(answers[row].count)] + answers[row] }
+    }
+    let all = try world.allGatherVariable(packed)
+    if world.rank == 0 {
+      var responses = [[Int32]](repeating: [], count: examples.count)
+      var cursor = 0
+      while cursor < all.count {
+        let length = Int(all[cursor + 1])
+        responses[Int(all[cursor])] = Array(all[(cursor + 2)..<(cursor + 2 + length)])
+        cursor += 2 + length
+      }
+      let generated = zip(examples, responses).map { TokenizedExample(prompt: $0.prompt, response: $1) }
+      try FileManager.default.createDirectory(
+        atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      try TokenCache.write(
+        TokenizedInstructions(examples: generated), to: path + ".tmp", tokenizerFingerprint: tokenizerFingerprint, source: source)
+      guard rename(path + ".tmp", path) == 0 else { throw TrainingError("cannot write \(path)") }
+      log("seqkd: wrote \(path) (\(responses.reduce(0) { $0 + $1.count }) response tokens)")
+    }
+    try world.barrier()
   }
 
   func openForAppending(_ path: String) throws -> FileHandle {
@@ -142,3 +194,7 @@ public struct SeqKDGeneration {
     if empty > 0 { log("seqkd: \(empty) empty teacher responses left out") }
   }
 }
+
+#if canImport(Glibc)
+  import Glibc
+#endif

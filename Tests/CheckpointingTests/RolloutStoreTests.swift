@@ -6,18 +6,27 @@ import Datasets
 import Foundation
 import Model
 import Optim
+import Rollouts
 import XCTest
 
 final class RolloutStoreTests: XCTestCase {
-  func store(withAdvantages: Bool) -> RankRollouts {
-    var store = RankRollouts()
-    store.prompts = [[5, 6, 7], [8]]
-    store.responses = [[1, 2], [3, 4, 0]]
-    store.logQOld = [[-0.5, -1.25], [-0.1, -2, -3.5]]
-    store.logP = [[-0.75, -1], [-0.2, -1.5, -4]]
-    store.logPTilde = [[-0.6, -1.1], [-0.15, -1.9, -3.6]]
+  func store(withAdvantages: Bool) -> RolloutStore {
+    let prompts: [[Int32]] = [[5, 6, 7], [8]]
+    let responses: [[Int32]] = [[1, 2], [3, 4, 0]]
+    let logQOld: [[Float]] = [[-0.5, -1.25], [-0.1, -2, -3.5]]
+    let logP: [[Float]] = [[-0.75, -1], [-0.2, -1.5, -4]]
+    let logPTilde: [[Float]] = [[-0.6, -1.1], [-0.15, -1.9, -3.6]]
+    let advantages: [[Double]] = [[0.123456789012345, -1], [2, 0, -0.5]]
+    var store = RolloutStore()
+    for s in prompts.indices {
+      store.rollouts.append(Rollout(prompt: prompts[s], response: responses[s].indices.map { t in
+        RolloutToken(
+          token: responses[s][t], logQOld: logQOld[s][t], logP: logP[s][t], logPTilde: logPTilde[s][t],
+          advantage: withAdvantages ? advantages[s][t] : 0)
+      }))
+    }
     if withAdvantages {
-      store.advantages = [[0.123456789012345, -1], [2, 0, -0.5]]
+      store.hasAdvantages = true
       store.order = [1, 0]
     }
     return store
@@ -27,10 +36,10 @@ final class RolloutStoreTests: XCTestCase {
     for withAdvantages in [false, true] {
       let original = store(withAdvantages: withAdvantages)
       let packed = original.packed
-      XCTAssertEqual(RankRollouts(packed: packed[...]), original)
+      XCTAssertEqual(RolloutStore(packed: packed[...]), original)
       // Two stores back to back (as gathered from two ranks) split at their own lengths.
       let both = packed + store(withAdvantages: !withAdvantages).packed
-      XCTAssertEqual(RankRollouts(packed: both[0..<packed.count]), original)
+      XCTAssertEqual(RolloutStore(packed: both[0..<packed.count]), original)
     }
   }
 
@@ -47,7 +56,7 @@ final class RolloutStoreTests: XCTestCase {
       ],
       metrics: ["train_loss": [1, 2, 3]])
     let snapshot = RolloutStoreSnapshot(
-      iteration: 4, epoch: 1, position: 2, sums: (0..<14).map { Double($0) / 3 },
+      iteration: 4, epoch: 1, position: 2, sums: Dictionary(uniqueKeysWithValues: (0..<14).map { ("sum_\($0)", Double($0) / 3) }),
       ranks: [store(withAdvantages: true), store(withAdvantages: false)])
     let path = directory + "/c.h5"
     try Checkpoint.write(

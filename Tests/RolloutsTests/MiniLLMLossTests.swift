@@ -1,10 +1,13 @@
-// The whole MiniLLM loss on a hand-built rollout (2 sequences, vocabulary 3) against values
-// computed independently from METHOD.md's formulas (Tests/python/minillm_loss_reference.py),
-// for every flag combination that changes the math; and its gradient against finite
-// differences.
+// The whole MiniLLM loss on a hand-built rollout store (2 sequences, vocabulary 3), through the
+// library's own path (RolloutStore: rewards → advantages → whitening → minibatch layout and
+// importance weights → miniLLMLoss), against values computed independently from the formulas
+// of docs/method.md (Tests/python/minillm_loss_reference.py), for every flag combination that
+// changes the math; and its gradient against finite differences.
 
+import Datasets
 import Distill
 import Kernels
+import Rollouts
 import TestSupport
 import XCTest
 
@@ -93,8 +96,10 @@ final class MiniLLMLossTests: XCTestCase {
   ]
   let V = 3, T = 3, B = 2
 
-  /// Runs the library path: rewards → advantages → (whitening) → miniLLMLoss; returns the
-  /// loss parts and dlogits (gradientScale 1).
+  /// Runs the library path: the rollouts in a `RolloutStore` (each sequence behind a
+  /// one-token prompt, so position t of sequence s predicts its token t), advantages assigned
+  /// and whitened by the store, the minibatch laid out by the store, then `miniLLMLoss`;
+  /// returns the loss parts and dlogits (gradientScale 1) on the (B, T) layout of the test.
   func libraryLoss(_ c: Case, logits flatLogits: [Float]? = nil) -> (MiniLLMLossParts, [Float]) {
     var settings = MiniLLMConfig()
     settings.includeCurrentReward = c.includeCurrentReward
@@ -103,34 +108,24 @@ final class MiniLLMLossTests: XCTestCase {
     settings.whitenAdvantages = c.whiten
     settings.singleStep = c.singleStep
     settings.weightSingleStep = c.weightSingleStep
-    let logP: [[Float]] = Self.tokens.indices.map { s in
-      Self.tokens[s].indices.map { t in Float(log(Self.teacherProbs[s][t][Int(Self.tokens[s][t])])) }
+    var store = RolloutStore()
+    for s in Self.tokens.indices {
+      store.rollouts.append(Rollout(prompt: [0], response: Self.tokens[s].indices.map { t in
+        RolloutToken(
+          token: Self.tokens[s][t], logQOld: Self.logQOld[s][t],
+          logP: Float(log(Self.teacherProbs[s][t][Int(Self.tokens[s][t])])), logPTilde: Self.logPTilde[s][t])
+      }))
     }
-    var advantages = Self.tokens.indices.map { s in
-      Distill.advantages(rewards: rewards(logP: logP[s], logQOld: Self.logQOld[s], config: settings), config: settings)
-    }
-    if c.whiten {
-      let flat = advantages.flatMap { $0 }
-      let mean = flat.reduce(0, +) / Double(flat.count)
-      let variance = flat.reduce(0) { $0 + $1 * $1 } / Double(flat.count) - mean * mean
-      advantages = advantages.map { whiten($0, mean: mean, variance: variance) }
-    }
+    let statistics = store.assignAdvantages(config: settings)
+    if c.whiten { store.whitenAdvantages(with: statistics) }
+    let (batch, tokens) = store.minibatch([0, 1], pad: 0)
+    precondition(batch.B == B && batch.T == T, "the store's layout is (2, 3)")
     let N = B * T
-    var targets = [Int32](repeating: -1, count: N)
-    var mask = [Float](repeating: 0, count: N)
-    var logQ = [Float](repeating: 0, count: N)
-    var weights = [Float](repeating: 0, count: N)
-    var flatAdvantages = [Double](repeating: 0, count: N)
     var teacher = [Float](repeating: 0, count: N * V)
     var z = [Float](repeating: 0, count: N * V)
     for s in 0..<B {
       for t in Self.tokens[s].indices {
         let n = s * T + t
-        targets[n] = Self.tokens[s][t]
-        mask[n] = 1
-        logQ[n] = Self.logQOld[s][t]
-        weights[n] = expf(Self.logQOld[s][t] - Self.logPTilde[s][t])
-        flatAdvantages[n] = advantages[s][t]
         for v in 0..<V {
           teacher[n * V + v] = Float(log(Self.teacherProbs[s][t][v]))
           z[n * V + v] = Self.logits[s][t][v]
@@ -140,9 +135,8 @@ final class MiniLLMLossTests: XCTestCase {
     if let flatLogits { z = flatLogits }
     var dlogits = [Float](repeating: 0, count: N * V)
     let parts = miniLLMLoss(
-      dlogits: &dlogits, logits: z, teacherLogProbs: teacher,
-      tokens: MiniLLMTokens(targets: targets, mask: mask, logQOld: logQ, weights: weights, advantages: flatAdvantages),
-      settings: settings, gradientScale: 1, N: N, V: V, Vp: V)
+      dlogits: &dlogits, logits: z, teacherLogProbs: teacher, tokens: tokens, settings: settings, gradientScale: 1,
+      N: N, V: V, Vp: V)
     return (parts, dlogits)
   }
 
