@@ -84,7 +84,7 @@ let package = Package(
     .testTarget(
       name: "TrainingTests",
       dependencies: [
-        "Training", "Checkpointing", "Collectives", "Datasets", "Distill", "HDF5", "Model", "Optim", "Tokenizers", "TestSupport",
+        "Training", "Checkpointing", "Collectives", "Datasets", "Distill", "HDF5", "Kernels", "Model", "Optim", "Tokenizers", "TestSupport",
       ]),
     .testTarget(name: "SweepsTests", dependencies: ["Sweeps", "Training", "Collectives"]),
     .testTarget(name: "GenerationTests", dependencies: ["Generation", "Model", "Randomness", "TestSupport"]),

@@ -1,0 +1,91 @@
+// Sweep configurations: per-method train options and named variants (an ablation in one
+// sweep), refused options and keys named in the error, the stage graph of variants, and the
+// resolved configuration of each student stage (what its checkpoints record).
+
+import Collectives
+import Foundation
+import Sweeps
+import Training
+import XCTest
+
+final class SweepConfigTests: XCTestCase {
+  var directory = ""
+  override func setUpWithError() throws {
+    directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+  }
+  override func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
+
+  func load(_ json: String) throws -> SweepConfig {
+    let path = directory + "/sweep.json"
+    try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+    return try SweepConfig.load(path)
+  }
+
+  func runner(_ config: SweepConfig) throws -> SweepRunner {
+    try SweepRunner(
+      config: config, runDirectory: directory + "/run", world: SingleProcessCollective(),
+      makeTeacherGroup: { _ in SingleProcessCollective() }, validateFor: 2)
+  }
+
+  static let ablation = """
+    {"methods": ["sft", "kd", "minillm", "minillm-paper"],
+     "method_options": {"minillm-paper": {"method": "minillm", "paper_returns": true, "gamma": 1, "comment": "paper form"},
+                        "kd": {"kd_ratio": 0.25}}}
+    """
+
+  func testAVariantIsItsOwnStageWithItsOwnOptions() throws {
+    let config = try load(Self.ablation)
+    XCTAssertEqual(try config.method(of: "minillm-paper"), .minillm)
+    let sweep = try runner(config)
+    XCTAssertTrue(sweep.stageKeys.contains("s/minillm-paper"))
+    let size = config.students[0]
+    let plain = try sweep.studentStageConfig(size: size, entry: "minillm", sftCheckpoint: "sft.h5", teacher: "t.h5")
+    let paper = try sweep.studentStageConfig(size: size, entry: "minillm-paper", sftCheckpoint: "sft.h5", teacher: "t.h5")
+    XCTAssertEqual(plain.miniLLM?.objective.includeCurrentReward, true)
+    XCTAssertEqual(plain.miniLLM?.objective.gamma, 0.95)
+    XCTAssertEqual(paper.miniLLM?.objective.includeCurrentReward, false)
+    XCTAssertEqual(paper.miniLLM?.objective.gamma, 1)
+    XCTAssertTrue(paper.runDirectory.hasSuffix("students/s/minillm-paper"))
+    // Sweep-wide kd_ratio 0.5, overridden for the kd entry only.
+    XCTAssertEqual(try sweep.studentStageConfig(size: size, entry: "kd", sftCheckpoint: "sft.h5", teacher: "t.h5").kdRatio, 0.25)
+    XCTAssertEqual(plain.miniLLM?.objective.kdRatio, 0.5)
+  }
+
+  func testTheQuickstartMiniLLMStageRecordsWhatRuns() throws {
+    let sweep = try runner(SweepConfig.quickstart)
+    let config = try sweep.studentStageConfig(size: SweepConfig.quickstart.students[2], entry: "minillm", sftCheckpoint: "sft.h5", teacher: "t.h5")
+    let m = try XCTUnwrap(config.miniLLM)
+    XCTAssertEqual(config.maxNewTokens, SweepConfig.quickstart.minillm.maxNewTokens)  // 48, the rollout length that runs
+    XCTAssertEqual(m.rollouts, 64)
+    XCTAssertEqual(m.minibatch, 32)
+    XCTAssertEqual(m.objective.ppoEpochs, 2)
+    XCTAssertEqual(m.teacherShards, 2)
+    XCTAssertEqual(config.schedule.kind, .constant)
+    XCTAssertEqual(config.schedule.peak, 5e-4)
+    XCTAssertEqual(config.optimizer.weightDecay, 1e-6)
+    XCTAssertEqual(config.model.dModel, 96)
+    let seqkd = try sweep.studentStageConfig(size: SweepConfig.quickstart.students[0], entry: "seqkd", sftCheckpoint: "sft.h5", teacher: "t.h5")
+    XCTAssertEqual(seqkd.objective, .kdMix)
+    XCTAssertTrue(seqkd.data.hasSuffix("data/seqkd.h5"))
+  }
+
+  func testBadMethodOptionsAreRefusedNamingTheKey() throws {
+    XCTAssertThrowsError(try load(#"{"method_options": {"kd": {"kd_ratioo": 0.1}}}"#)) {
+      XCTAssertTrue("\($0)".contains("method_options.kd") && "\($0)".contains("kd_ratioo"), "\($0)")
+    }
+    let shape = try load(#"{"methods": ["sft", "kd"], "method_options": {"kd": {"d_model": 64}}}"#)
+    XCTAssertThrowsError(try shape.validate(worldSize: 2)) { XCTAssertTrue("\($0)".contains("d_model"), "\($0)") }
+    let unnamed = try load(#"{"methods": ["sft", "mystery"]}"#)
+    XCTAssertThrowsError(try unnamed.validate(worldSize: 2)) { XCTAssertTrue("\($0)".contains("mystery"), "\($0)") }
+    let orphan = try load(#"{"methods": ["sft", "kd"], "method_options": {"rkl": {"temperature": 2}}}"#)
+    XCTAssertThrowsError(try orphan.validate(worldSize: 2)) { XCTAssertTrue("\($0)".contains("method_options.rkl"), "\($0)") }
+    let wrong = try load(#"{"methods": ["sft", "kd"], "method_options": {"kd": {"method": "rkl"}}}"#)
+    XCTAssertThrowsError(try wrong.validate(worldSize: 2)) { XCTAssertTrue("\($0)".contains("method_options.kd.method"), "\($0)") }
+    // An option of another method fails when the stage resolves, naming the stage.
+    let sweep = try runner(try load(#"{"method_options": {"kd": {"gamma": 1}}}"#))
+    XCTAssertThrowsError(try sweep.studentStageConfig(size: SweepConfig.quickstart.students[0], entry: "kd", sftCheckpoint: "s", teacher: "t")) {
+      XCTAssertTrue("\($0)".contains("gamma") && "\($0)".contains("kd"), "\($0)")
+    }
+  }
+}

@@ -1,0 +1,112 @@
+// Both trainers end to end on a tiny generated task in one process: checkpoints record the
+// resolved run, a stopped run resumes bit for bit (MiniLLM also mid-iteration), and a resume
+// with a changed setting is refused naming it.
+
+import Checkpointing
+import Collectives
+import Datasets
+import Foundation
+import Tokenizers
+import Training
+import XCTest
+
+final class TrainerTests: XCTestCase {
+  var directory = ""
+  var cache = ""
+  var tokenizer = ""
+
+  override func setUpWithError() throws {
+    directory = FileManager.default.temporaryDirectory.appendingPathComponent("trainer-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let records = SyntheticTask.generate(count: 48, seed: 3)
+    let bpe = try BPETrainer.train(texts: records.flatMap { [$0.prompt, $0.output] }, vocabularySize: 512)
+    tokenizer = directory + "/tok.json"
+    try bpe.save(to: tokenizer)
+    let tokenized = TokenizedInstructions(
+      records: records, tokenizer: bpe, eos: bpe.specialTokenID("<|endoftext|>")!, maxPromptLength: 96, maxLength: 128)
+    cache = directory + "/train.h5"
+    try TokenCache.write(tokenized, to: cache, tokenizerFingerprint: bpe.fingerprint, source: "test")
+  }
+
+  override func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
+
+  func options(_ method: TrainingMethod, run: String, steps: Int) -> TrainOptions {
+    var o = TrainOptions()
+    (o.method, o.data, o.tokenizer, o.runDir) = (method, cache, tokenizer, directory + "/" + run)
+    (o.steps, o.batchSize, o.dModel, o.nLayer, o.nHead, o.contextLength) = (steps, 4, 16, 1, 2, 128)
+    (o.lr, o.warmup, o.checkpointEvery) = (3e-3, 1, 100)
+    return o
+  }
+
+  /// The checkpoint's weights, copied while the model that owns them is alive.
+  func parameters(_ path: String) throws -> [Float] {
+    let loaded = try Checkpoint.read(path)
+    return withExtendedLifetime(loaded) { Array(loaded.model.parameters.storage) }
+  }
+
+  func testTeacherForcedRunRecordsItsConfigAndResumesExactly() throws {
+    let config = try options(.sft, run: "straight", steps: 6).resolve()
+    try TeacherForcedTrainer(config: config, group: SingleProcessCollective(), resume: nil).run()
+    let stopped = try options(.sft, run: "stopped", steps: 6).resolve()
+    try TeacherForcedTrainer(config: stopped, group: SingleProcessCollective(), resume: nil).run(stopAfter: 3)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: stopped.runDirectory + "/checkpoints/step-00000006.h5"))
+    try TeacherForcedTrainer(config: stopped, group: SingleProcessCollective(), resume: "auto").run()
+    let final = directory + "/straight/checkpoints/step-00000006.h5"
+    XCTAssertTrue(try parameters(final) == parameters(directory + "/stopped/checkpoints/step-00000006.h5"), "the resumed run differs from the straight one")
+    let recorded = try JSONDecoder().decode(RunConfig.self, from: Data(try Checkpoint.read(final).state.runConfigJSON.utf8))
+    XCTAssertEqual(recorded.method, .sft)
+    XCTAssertEqual(recorded.steps, 6)
+    XCTAssertEqual(recorded.model.dModel, 16)
+    XCTAssertEqual(recorded.model.vocabSize, try BPETokenizer.load(contentsOf: tokenizer).count)
+    // A resume with another batch size is refused, naming it.
+    var other = options(.sft, run: "stopped", steps: 8)
+    other.batchSize = 2
+    XCTAssertThrowsError(try TeacherForcedTrainer(config: try other.resolve(), group: SingleProcessCollective(), resume: "auto")) {
+      XCTAssertTrue("\($0)".contains("batch_size"), "\($0)")
+    }
+  }
+
+  func testMiniLLMRecordsEverySettingAndResumesMidIteration() throws {
+    let teacherConfig = try options(.sft, run: "teacher", steps: 4).resolve()
+    try TeacherForcedTrainer(config: teacherConfig, group: SingleProcessCollective(), resume: nil).run()
+    let teacher = directory + "/teacher/checkpoints/step-00000004.h5"
+    func miniLLM(_ run: String) -> TrainOptions {
+      var o = options(.minillm, run: run, steps: 4)
+      (o.teacher, o.initFrom, o.rollouts, o.minibatch, o.ppoEpochs, o.maxNewTokens) = (teacher, teacher, 4, 2, 2, 6)
+      (o.gamma, o.paperReturns, o.alpha, o.batchSize) = (1, true, 0.3, 2)
+      return o
+    }
+    let straight = try miniLLM("m-straight").resolve()
+    try MiniLLMTrainer(config: straight, group: SingleProcessCollective(), teacherGroup: SingleProcessCollective(), resume: nil).run()
+    // Stopped after one collection chunk (mid-collection), then after one step (mid-PPO).
+    let stopped = try miniLLM("m-stopped").resolve()
+    try MiniLLMTrainer(config: stopped, group: SingleProcessCollective(), teacherGroup: SingleProcessCollective(), resume: nil)
+      .run(stopAfterChunks: 1)
+    try MiniLLMTrainer(config: stopped, group: SingleProcessCollective(), teacherGroup: SingleProcessCollective(), resume: "auto")
+      .run(stopAfter: 1)
+    try MiniLLMTrainer(config: stopped, group: SingleProcessCollective(), teacherGroup: SingleProcessCollective(), resume: "auto").run()
+    let final = "/checkpoints/step-00000004.h5"
+    XCTAssertTrue(try parameters(straight.runDirectory + final) == parameters(stopped.runDirectory + final), "the resumed MiniLLM run differs from the straight one")
+    let loaded = try Checkpoint.read(straight.runDirectory + final)
+    XCTAssertEqual(loaded.state.method, "minillm")
+    XCTAssertEqual(loaded.state.stage, "minillm")
+    let run = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(loaded.state.runConfigJSON.utf8)) as? [String: Any])
+    let m = try XCTUnwrap(run["minillm"] as? [String: Any])
+    let objective = try XCTUnwrap(m["objective"] as? [String: Any])
+    XCTAssertEqual(objective["alpha"] as? Double, 0.3)
+    XCTAssertEqual(objective["gamma"] as? Double, 1)
+    XCTAssertEqual(objective["include_current_reward"] as? Bool, false)
+    XCTAssertEqual(objective["ppo_epochs"] as? Int, 2)
+    XCTAssertEqual(objective["ppo_clip"] as? Double, 0.2)
+    XCTAssertEqual(m["rollouts"] as? Int, 4)
+    XCTAssertEqual(m["minibatch"] as? Int, 2)
+    XCTAssertEqual(run["max_new_tokens"] as? Int, 6)
+    // Resuming with another γ is a different experiment: refused, naming the setting.
+    var changed = miniLLM("m-stopped")
+    changed.gamma = 0.95
+    changed.steps = 6
+    XCTAssertThrowsError(
+      try MiniLLMTrainer(config: try changed.resolve(), group: SingleProcessCollective(), teacherGroup: SingleProcessCollective(), resume: "auto")
+    ) { XCTAssertTrue("\($0)".contains("minillm"), "\($0)") }
+  }
+}
