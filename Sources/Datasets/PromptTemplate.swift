@@ -1,4 +1,4 @@
-// The Alpaca-style prompt of ../shared/docs/METHOD.md, which the MiniLLM authors use.
+// The Alpaca-style prompt of docs/method.md, which the MiniLLM authors use.
 
 /// Builds the prompt for an instruction record.
 public enum PromptTemplate {

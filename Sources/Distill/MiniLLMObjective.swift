@@ -1,4 +1,4 @@
-// The MiniLLM objective's pieces as pure functions (../shared/docs/METHOD.md): rewards,
+// The MiniLLM objective's pieces as pure functions (docs/method.md): rewards,
 // length-normalized long-term advantages, the PPO clipped surrogate with importance weights,
 // and the exact single-step reverse-KL term.
 
@@ -8,7 +8,7 @@ import Kernels
   import Glibc
 #endif
 
-/// The MiniLLM flags of METHOD.md; defaults are the reference table's (the authors' code where
+/// The MiniLLM flags of docs/method.md; defaults are the reference table's (the authors' code where
 /// paper and code differ, with the paper's choice one flag away).
 public struct MiniLLMConfig: Codable, Sendable, Equatable {
   /// Teacher-mix strength in sampling, p̃ = α·p + (1−α)·q.

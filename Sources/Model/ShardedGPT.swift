@@ -35,6 +35,8 @@ public final class ShardedGPT {
   var fcw: [[Float]], fcb: [[Float]]  // L × (4C/S, C), (4C/S)
   var fcprojw: [[Float]], fcprojb: [[Float]]  // L × (C, 4C/S), (C)
   var lnfw: [Float], lnfb: [Float]
+  /// Activations of the forward pass, kept between calls (a decode step reuses them).
+  let workspace = ShardedForwardWorkspace()
 
   /// Takes this rank's shard of `full` (every rank of `group` passes the same model).
   /// - Throws: `CollectiveError` when heads, hidden units or padded vocabulary do not divide by the group size.
@@ -115,63 +117,62 @@ public final class ShardedGPT {
     let N = B * T
     let past = cache?.length ?? 0
     precondition(past + T <= config.contextLength, "sequence exceeds the context length")
+    let keys = past + T
+    let w = workspace
+    w.reserve(rows: N, C: C, localWidth: localWidth, localHidden: localHidden, attention: B * localHeads * T * keys)
     // Embedding: each shard adds the rows it holds; the sum over shards is wte[token].
-    var x = [Float](repeating: 0, count: N * C)
+    for i in 0..<(N * C) { w.x[i] = 0 }
     for n in 0..<N {
       let local = Int(tokens[n]) - vocabularyStart
       if local >= 0 && local < vocabularyRows {
-        for i in 0..<C { x[n * C + i] = wte[local * C + i] }
+        for i in 0..<C { w.x[n * C + i] = wte[local * C + i] }
       }
     }
-    try group.allReduce(&x, op: .sum)
+    try w.x.withUnsafeMutableBufferPointer { try group.allReduce(UnsafeMutableBufferPointer(rebasing: $0[0..<(N * C)]), op: .sum) }
     for b in 0..<B {
       for t in 0..<T {
         let position = max(0, past + t - Int(keyStart[b]))
-        for i in 0..<C { x[(b * T + t) * C + i] += wpe[position * C + i] }
+        for i in 0..<C { w.x[(b * T + t) * C + i] += wpe[position * C + i] }
       }
     }
-    var normed = [Float](repeating: 0, count: N * C)
-    var mean = [Float](repeating: 0, count: N)
-    var rstd = [Float](repeating: 0, count: N)
-    var qkv = [Float](repeating: 0, count: N * 3 * localWidth)
-    var attended = [Float](repeating: 0, count: N * localWidth)
-    var partial = [Float](repeating: 0, count: N * C)
-    var hidden = [Float](repeating: 0, count: N * localHidden)
-    var activated = [Float](repeating: 0, count: N * localHidden)
-    let keys = past + T
-    var att = [Float](repeating: 0, count: B * localHeads * T * keys)
+    /// Sums the first N·C entries of `partial` over the group.
+    func reducePartial() throws {
+      try w.partial.withUnsafeMutableBufferPointer {
+        try group.allReduce(UnsafeMutableBufferPointer(rebasing: $0[0..<(N * C)]), op: .sum)
+      }
+    }
     for l in 0..<config.nLayer {
-      layerNormForward(out: &normed, mean: &mean, rstd: &rstd, inp: x, weight: ln1w[l], bias: ln1b[l], N: N, C: C)
-      matmulForward(out: &qkv, inp: normed, weight: qkvw[l], bias: qkvb[l], N: N, C: C, OC: 3 * localWidth)
+      layerNormForward(out: &w.normed, mean: &w.mean, rstd: &w.rstd, inp: w.x, weight: ln1w[l], bias: ln1b[l], N: N, C: C)
+      matmulForward(out: &w.qkv, inp: w.normed, weight: qkvw[l], bias: qkvb[l], N: N, C: C, OC: 3 * localWidth)
       if let cache {
-        qkv.withUnsafeBufferPointer { q in
+        w.qkv.withUnsafeBufferPointer { q in
           cache.append(layer: l, qkv: q.baseAddress!, T: T)
           attentionForward(
-            out: &attended, att: &att, q: q.baseAddress!, k: cache.keys(layer: l), v: cache.values(layer: l),
+            out: &w.attended, att: &w.att, q: q.baseAddress!, k: cache.keys(layer: l), v: cache.values(layer: l),
             keyStart: keyStart, layout: cache.attentionLayout(T: T))
         }
       } else {
-        qkv.withUnsafeBufferPointer { q in
+        w.qkv.withUnsafeBufferPointer { q in
           attentionForward(
-            out: &attended, att: &att, q: q.baseAddress!, k: q.baseAddress! + localWidth, v: q.baseAddress! + 2 * localWidth,
+            out: &w.attended, att: &w.att, q: q.baseAddress!, k: q.baseAddress! + localWidth, v: q.baseAddress! + 2 * localWidth,
             keyStart: keyStart, layout: .packed(B: B, T: T, C: localWidth, NH: localHeads))
         }
       }
       // Row-parallel projection: partial sums over this shard's heads, then summed across shards.
-      matmulForward(out: &partial, inp: attended, weight: projw[l], bias: nil, N: N, C: localWidth, OC: C)
-      try group.allReduce(&partial, op: .sum)
-      for n in 0..<N { for i in 0..<C { x[n * C + i] += partial[n * C + i] + projb[l][i] } }
-      layerNormForward(out: &normed, mean: &mean, rstd: &rstd, inp: x, weight: ln2w[l], bias: ln2b[l], N: N, C: C)
-      matmulForward(out: &hidden, inp: normed, weight: fcw[l], bias: fcb[l], N: N, C: C, OC: localHidden)
-      geluForward(out: &activated, inp: hidden, count: N * localHidden)
-      matmulForward(out: &partial, inp: activated, weight: fcprojw[l], bias: nil, N: N, C: localHidden, OC: C)
-      try group.allReduce(&partial, op: .sum)
-      for n in 0..<N { for i in 0..<C { x[n * C + i] += partial[n * C + i] + fcprojb[l][i] } }
+      matmulForward(out: &w.partial, inp: w.attended, weight: projw[l], bias: nil, N: N, C: localWidth, OC: C)
+      try reducePartial()
+      for n in 0..<N { for i in 0..<C { w.x[n * C + i] += w.partial[n * C + i] + projb[l][i] } }
+      layerNormForward(out: &w.normed, mean: &w.mean, rstd: &w.rstd, inp: w.x, weight: ln2w[l], bias: ln2b[l], N: N, C: C)
+      matmulForward(out: &w.hidden, inp: w.normed, weight: fcw[l], bias: fcb[l], N: N, C: C, OC: localHidden)
+      geluForward(out: &w.activated, inp: w.hidden, count: N * localHidden)
+      matmulForward(out: &w.partial, inp: w.activated, weight: fcprojw[l], bias: nil, N: N, C: localHidden, OC: C)
+      try reducePartial()
+      for n in 0..<N { for i in 0..<C { w.x[n * C + i] += w.partial[n * C + i] + fcprojb[l][i] } }
     }
     if let cache { cache.length += T }
-    layerNormForward(out: &normed, mean: &mean, rstd: &rstd, inp: x, weight: lnfw, bias: lnfb, N: N, C: C)
+    layerNormForward(out: &w.normed, mean: &w.mean, rstd: &w.rstd, inp: w.x, weight: lnfw, bias: lnfb, N: N, C: C)
     var logits = [Float](repeating: 0, count: N * vocabularyRows)
-    matmulForward(out: &logits, inp: normed, weight: wte, bias: nil, N: N, C: C, OC: vocabularyRows)
+    matmulForward(out: &logits, inp: w.normed, weight: wte, bias: nil, N: N, C: C, OC: vocabularyRows)
     return logits
   }
 
@@ -214,3 +215,28 @@ public final class ShardedGPT {
 #if canImport(Glibc)
   import Glibc
 #endif
+
+/// The forward pass's activation arrays, grown on demand and reused: a teacher decode step
+/// allocates nothing but its returned logits. Only the first N rows of each are meaningful.
+final class ShardedForwardWorkspace {
+  var x: [Float] = [], normed: [Float] = [], mean: [Float] = [], rstd: [Float] = []
+  var qkv: [Float] = [], attended: [Float] = [], partial: [Float] = []
+  var hidden: [Float] = [], activated: [Float] = [], att: [Float] = []
+
+  /// Makes every array large enough for `rows` positions and `attention` scores.
+  func reserve(rows N: Int, C: Int, localWidth: Int, localHidden: Int, attention: Int) {
+    func grow(_ array: inout [Float], _ count: Int) {
+      if array.count < count { array = [Float](repeating: 0, count: count) }
+    }
+    grow(&x, N * C)
+    grow(&normed, N * C)
+    grow(&mean, N)
+    grow(&rstd, N)
+    grow(&qkv, N * 3 * localWidth)
+    grow(&attended, N * localWidth)
+    grow(&partial, N * C)
+    grow(&hidden, N * localHidden)
+    grow(&activated, N * localHidden)
+    grow(&att, attention)
+  }
+}

@@ -5,7 +5,7 @@
 import Generation
 
 /// Generation settings and seeds of an evaluation. Training-time evaluation uses the same
-/// sampling settings as the final one (METHOD.md), typically with fewer seeds.
+/// sampling settings as the final one (docs/method.md), typically with fewer seeds.
 public struct EvaluationProtocol: Codable, Sendable, Equatable {
   /// Sampling settings (the EOS token is filled in by the evaluator).
   public var sampling: SamplingConfig
