@@ -23,7 +23,14 @@ struct InspectCommand: ParsableCommand {
     print("  model \(modelConfig)")
     print("  parameters \(loaded.model.layout.effectiveParameterCount) (\(loaded.model.layout.totalCount) stored)")
     print("  optimizer step \(loaded.optimizer.step), schedule \(state.schedule.kind.rawValue) lr \(state.schedule.peak)")
-    print("  run config \(state.runConfigJSON)")
+    print("  run config (resolved; what resume compares):")
+    if let object = try? JSONSerialization.jsonObject(with: Data(state.runConfigJSON.utf8)),
+      let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    {
+      for line in String(decoding: pretty, as: UTF8.self).split(separator: "\n") { print("    " + line) }
+    } else {
+      print("    " + state.runConfigJSON)
+    }
     print("  tokenizer \(loaded.tokenizerJSON.map { "\($0.utf8.count) bytes" } ?? "none")")
     print("  tensors:")
     for tensor in ParameterTensor.allCases {

@@ -1,6 +1,7 @@
 // The minillm-dist command line: subcommands for the self-test, benchmarks and diagnostics.
 
 import ArgumentParser
+import MPI
 
 @main
 struct MiniLLMDist: ParsableCommand {
@@ -23,7 +24,9 @@ struct MiniLLMDist: ParsableCommand {
   static func main() {
     var arguments = Array(CommandLine.arguments.dropFirst())
     if arguments.isEmpty {
-      if !DefaultJob.underMPI { DefaultJob.relaunchUnderMPI() }
+      if !MPILauncher.underMPI {
+        MPILauncher.relaunch(ranks: DefaultJob.ranks, arguments: DefaultJob.arguments, announce: "minillm-dist: running the embedded quickstart")
+      }
       arguments = DefaultJob.arguments
     }
     do {

@@ -60,29 +60,8 @@ struct SweepCommand: ParsableCommand {
 }
 
 /// `minillm-dist` with no arguments: the quickstart sweep under `mpirun -n 2`. Outside
-/// mpirun, the program starts mpirun on itself; inside, it runs the sweep.
+/// mpirun, the program starts mpirun on itself (`MPILauncher`); inside, it runs the sweep.
 enum DefaultJob {
   static let arguments = ["sweep", "--run-dir", "runs/quickstart"]
-
-  /// Whether this process was started by an MPI launcher.
-  static var underMPI: Bool {
-    let environment = ProcessInfo.processInfo.environment
-    return environment["OMPI_COMM_WORLD_SIZE"] != nil || environment["PMI_SIZE"] != nil || environment["PMIX_RANK"] != nil
-  }
-
-  /// Replaces this process with `mpirun -n 2 … minillm-dist sweep …`; returns only if that fails.
-  static func relaunchUnderMPI() {
-    var executable = [CChar](repeating: 0, count: 4096)
-    let length = readlink("/proc/self/exe", &executable, executable.count - 1)
-    let program = length > 0
-      ? String(decoding: executable.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
-    var command = ["mpirun", "-n", "2", "--oversubscribe"]
-    if getuid() == 0 { command.append("--allow-run-as-root") }
-    command += ["-x", "OPENBLAS_NUM_THREADS=1", program] + arguments
-    print("minillm-dist: running the embedded quickstart: \(command.joined(separator: " "))")
-    fflush(nil)  // print buffers would be lost at exec
-    let argv = command.map { strdup($0) } + [nil]
-    execvp("mpirun", argv)
-    print("minillm-dist: mpirun not found (\(String(cString: strerror(errno)))); running on one rank")
-  }
+  static let ranks = 2
 }
