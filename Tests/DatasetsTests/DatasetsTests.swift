@@ -1,5 +1,6 @@
 // Instruction data, the prompt template, pretraining blocks, the token cache and the sharded
-// resumable sampler; real Dolly data goes through the whole path.
+// resumable sampler; real Dolly data (the committed excerpt in Tests/Fixtures/text) goes
+// through the whole path.
 
 import Datasets
 import Foundation
@@ -9,7 +10,8 @@ import XCTest
 final class DatasetsTests: XCTestCase {
   static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
-  static let shared = repository.deletingLastPathComponent().appendingPathComponent("shared")
+  /// Excerpts of the real data sets (provenance and licences in its README.md).
+  static let textFixtures = repository.appendingPathComponent("Tests/Fixtures/text")
 
   var directory: URL!
 
@@ -31,17 +33,43 @@ final class DatasetsTests: XCTestCase {
     return path
   }
 
-  func testTemplateMatchesMETHODByteForByte() throws {
-    let method = try String(contentsOf: Self.shared.appendingPathComponent("docs/METHOD.md"), encoding: .utf8)
-    // The indented block under "Prompt template": 4-space-indented lines and blank lines.
-    let lines = method.components(separatedBy: "\n")
-    let start = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("    Below is an instruction") })
+  /// The prompt template as a Markdown document shows it: the code block whose first line starts
+  /// with "Below is an instruction", either fenced (the line before it opens a ``` fence, the
+  /// block runs to the closing ``` line) or indented (4-space-indented lines and blank lines).
+  /// Trailing blank lines are dropped. nil when there is no such block.
+  static func documentedTemplate(_ markdown: String) -> String? {
+    let lines = markdown.components(separatedBy: "\n")
+    let first = lines.firstIndex { $0.drop { $0 == " " }.hasPrefix("Below is an instruction") }
+    guard let start = first else { return nil }
     var block: [String] = []
-    for line in lines[start...] {
-      if line.hasPrefix("    ") { block.append(String(line.dropFirst(4))) } else if line.isEmpty { block.append("") } else { break }
+    if start > 0, lines[start - 1].hasPrefix("```"), !lines[start].hasPrefix(" ") {
+      guard let end = lines[(start + 1)...].firstIndex(where: { $0.hasPrefix("```") }) else { return nil }
+      block = Array(lines[start..<end])
+    } else if lines[start].hasPrefix("    ") {
+      for line in lines[start...] {
+        if line.hasPrefix("    ") {
+          block.append(String(line.dropFirst(4)))
+        } else if line.isEmpty {
+          block.append("")
+        } else {
+          break
+        }
+      }
+    } else {
+      return nil
     }
     while block.last == "" { block.removeLast() }
-    let documented = block.joined(separator: "\n")
+    return block.joined(separator: "\n")
+  }
+
+  func testTemplateMatchesTheMethodDocByteForByte() throws {
+    let method = try String(
+      contentsOf: Self.repository.appendingPathComponent("docs/method.md"), encoding: .utf8)
+    let template = try XCTUnwrap(
+      Self.documentedTemplate(method),
+      "docs/method.md needs the prompt template in a ``` fenced (or 4-space-indented) block "
+        + "whose first line starts \"Below is an instruction\"")
+    let documented = template
       .replacingOccurrences(of: "{instruction}", with: "Name a color.")
       .replacingOccurrences(of: "{input}", with: "Context here.")
     XCTAssertEqual(PromptTemplate.prompt(instruction: "Name a color.", input: "Context here."), documented + "\n")
@@ -72,14 +100,16 @@ final class DatasetsTests: XCTestCase {
   }
 
   func testDollyThroughTheWholePath() throws {
-    let dolly = Self.shared.appendingPathComponent("data/dolly/dolly_valid.jsonl").path
+    let dolly = Self.textFixtures.appendingPathComponent("dolly_valid_excerpt.jsonl").path
     let records = try InstructionRecord.readJSONL(dolly)
-    XCTAssertEqual(records.count, 1000)  // the count ../shared/data/README.md gives
+    // The first 300 records of dolly_valid.jsonl (Tests/Fixtures/text/README.md).
+    XCTAssertEqual(records.count, 300)
+    XCTAssertTrue(records.contains { !$0.input.isEmpty }, "some records have an input")
     let tokenizer = try tokenizer()
     let eos = try XCTUnwrap(tokenizer.specialTokenID("<|endoftext|>"))
     let data = TokenizedInstructions(records: records, tokenizer: tokenizer, eos: eos, maxPromptLength: 256, maxLength: 512)
-    print("dolly_valid: \(records.count) records, \(data.examples.count) kept, \(data.droppedLongPrompts) dropped (prompt > 256 tokens), \(data.truncatedResponses) responses truncated")
-    XCTAssertEqual(data.examples.count + data.droppedLongPrompts, 1000)
+    print("dolly_valid excerpt: \(records.count) records, \(data.examples.count) kept, \(data.droppedLongPrompts) dropped (prompt > 256 tokens), \(data.truncatedResponses) responses truncated")
+    XCTAssertEqual(data.examples.count + data.droppedLongPrompts, records.count)
     XCTAssertGreaterThan(data.droppedLongPrompts, 0)
     for example in data.examples {
       XCTAssertLessThanOrEqual(example.prompt.count, 256)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Training under mpirun. Exact resume, under 1 and 2 ranks: a run of N steps in one go; the same run stopped after
-# N/2 steps and resumed; the same run killed with SIGKILL at an arbitrary moment and resumed.
+# N/2 steps and resumed; a longer run killed with SIGKILL at an arbitrary moment before its end and resumed.
 # The final checkpoints must hold bitwise-identical parameters, AdamW state and loss logs
 # (checked with h5py). A resume with another number of ranks must be refused. Data-parallel
 # runs match single-rank runs with the same global batch; a drifting replica aborts the job.
@@ -13,6 +13,7 @@ tokenizer="$root/Tests/TokenizersTests/Fixtures/tokenizer.json"
   --max-prompt-length 96 --max-length 128 >/dev/null
 
 steps=24
+killSteps=160  # the SIGKILL runs: long enough after their first checkpoint that the kill lands before the end
 train() {  # ranks run_dir extra-args…
   local ranks=$1 dir=$2
   shift 2
@@ -20,7 +21,7 @@ train() {  # ranks run_dir extra-args…
     --run-dir "$dir" --steps $steps --batch-size 4 --d-model 64 --n-layer 2 --n-head 4 --context-length 128 \
     --checkpoint-every 4 --warmup 3 --seed 11 "$@"
 }
-final() { echo "$1/checkpoints/$(printf 'step-%08d.h5' $steps)"; }
+final() { echo "$1/checkpoints/$(printf 'step-%08d.h5' "${2:-$steps}")"; }  # run_dir [steps]
 compare() { python3 "$root/Tests/python/compare_checkpoints.py" "$@" >"$work/compare.log" 2>&1 || { cat "$work/compare.log" >>"$work/log"; return 1; }; }
 
 for ranks in 1 2; do
@@ -38,14 +39,18 @@ for ranks in 1 2; do
     fail "$ranks rank(s): stop + resume"
   fi
 
-  # SIGKILL once the first checkpoint exists (the job may be anywhere, even mid-write).
-  kill_once_written "$work/killed-$ranks/checkpoints/step-00000004.h5" "$work/killed-$ranks" \
-    train "$ranks" "$work/killed-$ranks"
-  if [ -f "$(final "$work/killed-$ranks")" ]; then
-    echo "     (the run finished before the kill; resuming from its last checkpoint instead)"
-  fi
-  if train "$ranks" "$work/killed-$ranks" --resume auto >"$work/log" 2>&1 \
-    && compare "$(final "$work/straight-$ranks")" "$(final "$work/killed-$ranks")"; then
+  # SIGKILL once the first checkpoint exists (the job may be anywhere, even mid-write), then
+  # resume. The kill must land before the run's end (a kill after it would test nothing), so
+  # these runs are $killSteps steps long: a straight one, and the killed one with the same options.
+  if ! train "$ranks" "$work/kill-straight-$ranks" --steps $killSteps >"$work/log" 2>&1; then
+    fail "$ranks rank(s): straight run of $killSteps steps (for the SIGKILL test)"
+  elif ! kill_once_written "$work/killed-$ranks/checkpoints/step-00000004.h5" "$work/killed-$ranks" \
+    "$(final "$work/killed-$ranks" $killSteps)" train "$ranks" "$work/killed-$ranks" --steps $killSteps; then
+    cp "$work/killed.log" "$work/log"
+    fail "$ranks rank(s): SIGKILL mid-run: $kill_problem"
+  elif train "$ranks" "$work/killed-$ranks" --steps $killSteps --resume auto >"$work/log" 2>&1 \
+    && grep -q "resumed from " "$work/log" \
+    && compare "$(final "$work/kill-straight-$ranks" $killSteps)" "$(final "$work/killed-$ranks" $killSteps)"; then
     pass "$ranks rank(s): SIGKILL mid-run + resume auto is bitwise identical ($(grep -o 'resumed from .*' "$work/log" | head -n 1 | sed 's|.*/||'))"
   else
     fail "$ranks rank(s): SIGKILL + resume"
@@ -164,7 +169,7 @@ fi
 
 # MiniLLM with the L_PT term: pretraining blocks (Tiny Shakespeare) trained with pure CE
 # (kd_ratio 0, λ_PT 5) next to the RL terms; the recorded L_PT falls.
-head -c 40000 "$root/../shared/data/pretrain/tinyshakespeare.txt" >"$work/pt.txt"
+head -c 40000 "$root/Tests/Fixtures/text/tinyshakespeare_excerpt.txt" >"$work/pt.txt"  # the whole excerpt
 if "$binary" data prepare --tokenizer "$tokenizer" --pretrain "$work/pt.txt" --output "$work/pt.h5" --block-length 65 \
     >>"$work/log" 2>&1 \
   && train 2 "$work/minillm-pt" --method minillm --teacher "$(echo "$sharpTeacher"/checkpoints/step-00000060.h5)" \
@@ -184,17 +189,18 @@ else
 fi
 
 # MiniLLM exact resume inside an iteration. An iteration here: 2 collection chunks of 4 prompts
-# per rank, then 2 PPO epochs × 2 minibatches = 4 optimizer steps; 10 steps end inside the
-# third iteration's PPO. The interrupted run stops inside the second collection (after 3
+# per rank, then 2 PPO epochs × 2 minibatches = 4 optimizer steps; 18 steps end inside the
+# fifth iteration's PPO. The interrupted run stops inside the second collection (after 3
 # chunks), resumes and stops again inside a PPO epoch (step 7), then resumes to the end; a
-# third copy is killed with SIGKILL once a checkpoint exists. Final checkpoints (weights,
+# third copy is killed with SIGKILL once its first checkpoint (step 3) exists, and the kill must
+# land before the end (the 15 steps after step 3 leave it time). Final checkpoints (weights,
 # AdamW, metric logs, rank generators and cursors, rollout store) must be bitwise identical.
 minillm() {  # ranks run_dir extra-args…
-  train "$1" "$2" --method minillm --teacher "$sharpTeacher/checkpoints/step-00000060.h5" --steps 10 \
+  train "$1" "$2" --method minillm --teacher "$sharpTeacher/checkpoints/step-00000060.h5" --steps 18 \
     --rollouts 16 --minibatch 8 --ppo-epochs 2 --on-policy-max-new-tokens 10 --d-model 32 --n-layer 1 --n-head 2 \
     --lr 1e-3 --warmup 2 --checkpoint-every 3 --pretrain-data "$work/pt.h5" "${@:3}"
 }
-finalMiniLLM() { echo "$1/checkpoints/step-00000010.h5"; }
+finalMiniLLM() { echo "$1/checkpoints/step-00000018.h5"; }
 if minillm 2 "$work/mllm-straight" --teacher-shards 2 >"$work/log" 2>&1 \
   && minillm 2 "$work/mllm-stopped" --teacher-shards 2 --stop-after-chunks 3 >>"$work/log" 2>&1 \
   && python3 -c "
@@ -215,11 +221,14 @@ assert int(r.attrs['epoch']) == 1 and int(r.attrs['position']) == 4 and int(r.at
 else
   fail "MiniLLM resume mid-collection / mid-PPO"
 fi
-kill_once_written "$work/mllm-killed/checkpoints/step-00000003.h5" "$work/mllm-killed" \
-  minillm 2 "$work/mllm-killed" --teacher-shards 2
-if minillm 2 "$work/mllm-killed" --teacher-shards 2 --resume auto >"$work/log" 2>&1 \
+if ! kill_once_written "$work/mllm-killed/checkpoints/step-00000003.h5" "$work/mllm-killed" \
+  "$(finalMiniLLM "$work/mllm-killed")" minillm 2 "$work/mllm-killed" --teacher-shards 2; then
+  cp "$work/killed.log" "$work/log"
+  fail "MiniLLM SIGKILL mid-run: $kill_problem"
+elif minillm 2 "$work/mllm-killed" --teacher-shards 2 --resume auto >"$work/log" 2>&1 \
+  && grep -q "resumed from " "$work/log" \
   && compare "$(finalMiniLLM "$work/mllm-straight")" "$(finalMiniLLM "$work/mllm-killed")"; then
-  pass "MiniLLM: SIGKILL at an arbitrary moment + resume is bitwise identical"
+  pass "MiniLLM: SIGKILL at an arbitrary moment before the end + resume is bitwise identical ($(grep -o 'resumed from .*' "$work/log" | head -n 1 | sed 's|.*/||'))"
 else
   fail "MiniLLM SIGKILL + resume"
 fi

@@ -90,11 +90,12 @@ else
   fail "sweep --only stage by stage"
 fi
 
-# Real data, as configs/dolly-gpt2.json does it at full size: Dolly (the validation split as a
-# small training set) with a given tokenizer and a given teacher checkpoint, a pretraining
-# corpus for MiniLLM's L_PT, a divergence method (rkl), and Rouge-L evaluation (no checker).
-dolly="$root/../shared/data/dolly/dolly_valid.jsonl"
-head -c 30000 "$root/../shared/data/pretrain/tinyshakespeare.txt" >"$work/pt.txt"
+# Real data, as configs/dolly-gpt2.json does it at full size: Dolly (the committed excerpt of
+# the validation split, 300 records, as a small training set) with a given tokenizer and a given
+# teacher checkpoint, a pretraining corpus for MiniLLM's L_PT (Tiny Shakespeare), a divergence
+# method (rkl), and Rouge-L evaluation (no checker). Tests/Fixtures/text/README.md: sources.
+dolly="$root/Tests/Fixtures/text/dolly_valid_excerpt.jsonl"
+head -c 30000 "$root/Tests/Fixtures/text/tinyshakespeare_excerpt.txt" >"$work/pt.txt"
 "$binary" data prepare --tokenizer "$tokenizer" --instructions "$dolly" --output "$work/dolly.h5" \
   --max-prompt-length 96 --max-length 128 >/dev/null
 if timeout 300 "${MINILLM_MPIRUN[@]}" -n 2 "$binary" train --method sft --data "$work/dolly.h5" --tokenizer "$tokenizer" \

@@ -3,7 +3,8 @@
 
 Builds a seeded set of candidate/reference pairs (synthetic text exercising every Porter rule,
 punctuation, digits, mixed case, empty strings, non-ASCII, several references per candidate, plus
-Dolly outputs when the data set is present) and scores them with
+Dolly outputs from the committed excerpt Tests/Fixtures/text/dolly_valid_excerpt.jsonl, or from
+the file given with --dolly) and scores them with
 `RougeScorer(["rougeL"], use_stemmer=True)` (`score_multi` for several references).
 
   check_rouge_parity.py --write   regenerate Tests/EvaluationTests/Fixtures/rouge_pairs.jsonl
@@ -25,7 +26,7 @@ from rouge_score import rouge_scorer, tokenizers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURE = os.path.join(ROOT, "Tests", "EvaluationTests", "Fixtures", "rouge_pairs.jsonl")
-DOLLY = os.path.join(ROOT, "..", "shared", "data", "dolly", "dolly_valid.jsonl")
+DOLLY = os.path.join(ROOT, "Tests", "Fixtures", "text", "dolly_valid_excerpt.jsonl")
 SEED = 20240613
 TOLERANCE = 1e-6
 
@@ -175,10 +176,7 @@ def dolly_pairs(rng, path, count=100):
 def build_pairs(dolly_path):
     rng = random.Random(SEED)
     pairs = synthetic_pairs(rng)
-    if os.path.exists(dolly_path):
-        pairs += dolly_pairs(random.Random(SEED + 1), dolly_path)
-    else:
-        print(f"note: {dolly_path} not found, fixture built without Dolly pairs")
+    pairs += dolly_pairs(random.Random(SEED + 1), dolly_path)
     return pairs
 
 

@@ -2,8 +2,9 @@
 """tokenizer.json files written by minillm-dist load in the `tokenizers` package and encode
 identically:
 1. the reference fixture, loaded and saved again by `minillm-dist tokenizer resave`;
-2. a tokenizer trained by `minillm-dist tokenizer train` on Dolly text: the ids `tokenizers`
-   gives with our file equal the ids `minillm-dist tokenizer encode` gives.
+2. a tokenizer trained by `minillm-dist tokenizer train` on Dolly text (the committed excerpt
+   Tests/Fixtures/text/dolly_valid_excerpt.jsonl): the ids `tokenizers` gives with our file equal
+   the ids `minillm-dist tokenizer encode` gives.
 Usage: check_tokenizer_roundtrip.py PATH/TO/minillm-dist
 """
 import json
@@ -16,7 +17,7 @@ from tokenizers import Tokenizer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "Tests", "TokenizersTests", "Fixtures")
-DOLLY = os.path.join(ROOT, "..", "shared", "data", "dolly", "dolly_valid.jsonl")
+DOLLY = os.path.join(ROOT, "Tests", "Fixtures", "text", "dolly_valid_excerpt.jsonl")
 
 passed = failed = 0
 
@@ -44,7 +45,7 @@ def main():
             for i, line in enumerate(f):
                 record = json.loads(line)
                 out.write(record["instruction"] + "\n" + record["output"] + "\n")
-                if i % 50 == 0:
+                if i % 15 == 0:
                     samples.append(record["output"][:300])
         trained = os.path.join(tmp, "trained.json")
         subprocess.run([binary, "tokenizer", "train", "--files", corpus, "--vocab-size", "800", "--output", trained],
@@ -54,7 +55,8 @@ def main():
               f"vocab {reference.get_vocab_size()}")
         mismatches = []
         for text in samples + ["Hello <|endoftext|> world", "it's 42°C 🙂"]:
-            ours = json.loads(subprocess.run([binary, "tokenizer", "encode", "--tokenizer", trained, text],
+            # "--": a text may start with "-" (Dolly lists), which would read as an option.
+            ours = json.loads(subprocess.run([binary, "tokenizer", "encode", "--tokenizer", trained, "--", text],
                                              check=True, capture_output=True, text=True).stdout)
             if ours != reference.encode(text).ids:
                 mismatches.append(text)

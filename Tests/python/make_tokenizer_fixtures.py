@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
 """Makes the tokenizer parity fixtures with the reference `tokenizers` package.
 
-Writes Tests/TokenizersTests/Fixtures/tokenizer.json (a byte-level BPE with 1,024 ids trained
-on Tiny Shakespeare and Dolly text from ../shared/data) and expected.json (a few hundred varied
-strings with the ids `tokenizers` gives them). Run from the repository root:
-    pip install tokenizers && python3 Tests/python/make_tokenizer_fixtures.py
+Generates Tests/TokenizersTests/Fixtures/tokenizer.json (a byte-level BPE with 1,024 ids trained
+on the first 300,000 characters of Tiny Shakespeare and the first 1,500 records of Dolly's train
+split) and Tests/TokenizersTests/Fixtures/expected.json (a few hundred varied strings, among them
+the instructions and outputs of the first 80 Dolly validation records, with the ids `tokenizers`
+gives them). A generator, run by hand; the tests only read its output. It needs the full data, not the excerpts in
+Tests/Fixtures/text: DATA is a folder holding pretrain/tinyshakespeare.txt,
+dolly/dolly_train.jsonl and dolly/dolly_valid.jsonl (their sources are in
+Tests/Fixtures/text/README.md). Run from anywhere:
+    pip install tokenizers && python3 Tests/python/make_tokenizer_fixtures.py DATA
 """
+import argparse
 import json
 import os
 import random
@@ -13,14 +19,13 @@ import random
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DATA = os.path.join(ROOT, "..", "shared", "data")
 OUT = os.path.join(ROOT, "Tests", "TokenizersTests", "Fixtures")
 
 
-def corpus():
-    with open(os.path.join(DATA, "pretrain", "tinyshakespeare.txt"), encoding="utf-8") as f:
+def corpus(data):
+    with open(os.path.join(data, "pretrain", "tinyshakespeare.txt"), encoding="utf-8") as f:
         texts = [f.read(300_000)]
-    with open(os.path.join(DATA, "dolly", "dolly_train.jsonl"), encoding="utf-8") as f:
+    with open(os.path.join(data, "dolly", "dolly_train.jsonl"), encoding="utf-8") as f:
         for i, line in enumerate(f):
             if i >= 1500:
                 break
@@ -65,9 +70,9 @@ def random_strings(count, seed=7):
     return out
 
 
-def dolly_strings(count):
+def dolly_strings(data, count):
     out = []
-    with open(os.path.join(DATA, "dolly", "dolly_valid.jsonl"), encoding="utf-8") as f:
+    with open(os.path.join(data, "dolly", "dolly_valid.jsonl"), encoding="utf-8") as f:
         for i, line in enumerate(f):
             if len(out) >= count:
                 break
@@ -78,16 +83,19 @@ def dolly_strings(count):
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", help="folder with pretrain/tinyshakespeare.txt and dolly/dolly_{train,valid}.jsonl")
+    data = parser.parse_args().data
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=1024, special_tokens=["<|endoftext|>", "<|pad|>"],
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    tokenizer.train_from_iterator(corpus(), trainer)
+    tokenizer.train_from_iterator(corpus(data), trainer)
     os.makedirs(OUT, exist_ok=True)
     tokenizer.save(os.path.join(OUT, "tokenizer.json"))
-    strings = edge_cases() + dolly_strings(160) + random_strings(120)
+    strings = edge_cases() + dolly_strings(data, 160) + random_strings(120)
     expected = [{"text": s, "ids": tokenizer.encode(s).ids} for s in strings]
     with open(os.path.join(OUT, "expected.json"), "w", encoding="utf-8") as f:
         json.dump(expected, f, ensure_ascii=False, indent=0)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference values for Tests/DistillTests/MiniLLMLossTests.swift: the whole MiniLLM loss on a
 hand-built rollout (2 sequences, vocabulary 3), written straight from the formulas in
-../shared/docs/METHOD.md with plain Python floats, for every flag combination that changes
+docs/method.md with plain Python floats, for every flag combination that changes
 the math. Prints Swift literals; rerun and paste if the rollout in the test changes.
 """
 import itertools
