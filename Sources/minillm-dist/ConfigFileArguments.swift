@@ -19,7 +19,7 @@ enum ConfigFileArguments {
     let fileArguments = try Self.arguments(fromFile: path)
     // Check the file on its own so a bad key is reported against the file.
     var probe = fileArguments
-    for required in ["--data", "--tokenizer", "--run-dir"] where !probe.contains(required) {
+    for required in ["--data", "--tokenizer", "--run-dir", "--teacher"] where !probe.contains(required) {
       probe += [required, "placeholder"]
     }
     do {
