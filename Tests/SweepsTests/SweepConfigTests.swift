@@ -89,3 +89,26 @@ final class SweepConfigTests: XCTestCase {
     }
   }
 }
+
+final class CommittedSweepConfigTests: XCTestCase {
+  /// The repository's configs/ folder.
+  static let configs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("configs")
+
+  func testTheAblationSweepResolvesEveryStage() throws {
+    let config = try SweepConfig.load(Self.configs.appendingPathComponent("ablation-minillm.json").path)
+    try config.validate(worldSize: 2)
+    let sweep = try SweepRunner(
+      config: config, runDirectory: "run", world: SingleProcessCollective(),
+      makeTeacherGroup: { _ in SingleProcessCollective() }, validateFor: 2)
+    var seen: Set<String> = []
+    for size in config.students {
+      for entry in config.methods {
+        let stage = try sweep.studentStageConfig(size: size, entry: entry, sftCheckpoint: "sft.h5", teacher: "t.h5")
+        seen.insert("\(stage.method.rawValue):\(stage.miniLLM?.objective.includeCurrentReward ?? true):\(stage.miniLLM?.objective.singleStep ?? true):\(stage.miniLLM?.objective.weightSingleStep ?? false):\(stage.onPolicyFraction)")
+      }
+    }
+    // sft, kd, and five distinct distillation stages: every variant really differs.
+    XCTAssertEqual(seen.count, 7, "\(seen)")
+  }
+}
