@@ -1,6 +1,6 @@
 // The embedded default task: instruction data generated from a seed with no files, mixing
-// families with one correct answer and families with many valid answers, plus a checker that
-// says whether a response is valid for its instruction.
+// families with one correct answer and families with many valid answers (some of them long),
+// with a checker that says whether a response is valid (SyntheticTaskChecker.swift).
 
 import Foundation
 import Randomness
@@ -8,38 +8,29 @@ import Randomness
 /// Generates and checks the synthetic instruction task.
 ///
 /// Single-answer families: arithmetic, reversing a list, sorting a list, looking up a fact in a
-/// fixed made-up table. Many-answer families: name an item of a category, list N distinct items
-/// of a category, fill a sentence template with an item of a category. Many-answer records
-/// carry every valid answer in `references`, so Rouge-L (max over references) and the checker
-/// agree.
+/// fixed made-up table. Many-answer families with short answers: name an item of a category,
+/// list 2–4 distinct items of a category, fill a sentence template with an item. Many-answer
+/// families with long answers (10–30 tokens), where a student that spreads its mass over all
+/// valid answers produces invalid mixtures (duplicates, omissions, wrong items): write a given
+/// set of 4–16 letters in any order, each exactly once; list 5–10 distinct items of a
+/// 16-item category; write 5–12 distinct numbers from 1 to 40 in increasing order. A record
+/// with at most `maximumListedReferences` valid answers lists them all in `references`.
 public enum SyntheticTask {
-  /// The families, in the order `generate` cycles through them.
+  /// The families, in the order `generate` draws from.
   public enum Family: String, CaseIterable, Sendable {
-    case arithmetic, reverse, sort, lookup, nameItem, listItems, fillTemplate
+    case arithmetic, reverse, sort, lookup, nameItem, listItems, fillTemplate, letterSet, listMany, numberSequence
+
+    /// Whether the family has more than one valid answer per instruction.
+    public var hasManyAnswers: Bool {
+      switch self {
+      case .arithmetic, .reverse, .sort, .lookup: return false
+      default: return true
+      }
+    }
   }
 
-  static let categories: [(name: String, plural: String, items: [String])] = [
-    ("fruit", "fruits", ["apple", "banana", "cherry", "grape", "lemon", "mango", "peach", "pear", "plum"]),
-    ("animal", "animals", ["bear", "cat", "dog", "fox", "horse", "lion", "owl", "tiger", "wolf"]),
-    ("color", "colors", ["black", "blue", "brown", "green", "orange", "pink", "red", "white", "yellow"]),
-  ]
-
-  /// The made-up facts: country → (capital, river).
-  static let countries: [(name: String, capital: String, river: String)] = [
-    ("Zorvia", "Merith", "Olun"), ("Quandor", "Telsa", "Brim"), ("Valoria", "Kesh", "Amar"),
-    ("Drellan", "Pobra", "Sito"), ("Ostmark", "Luvin", "Dera"), ("Fennic", "Harro", "Quill"),
-    ("Talsund", "Ivra", "Mosk"), ("Brevia", "Caddo", "Renn"),
-  ]
-
-  static let words = ["stone", "river", "cloud", "lamp", "paper", "glass", "seed", "road", "bell", "coin"]
-
-  static let templates: [(category: Int, text: String)] = [
-    (2, "The door was painted ___."), (0, "For dessert she ate a ___."),
-    (1, "In the forest we saw a ___."), (2, "His favorite shirt is ___."),
-    (0, "The basket was full of ___ slices."), (1, "The children drew a ___ on the wall."),
-  ]
-
-  /// `count` records from `seed`; the same seed always gives the same records.
+  /// `count` records from `seed`; the same seed always gives the same records. Each record's
+  /// family is drawn uniformly.
   public static func generate(count: Int, seed: UInt64) -> [InstructionRecord] {
     var random = SeededGenerator(seed: seed)
     func pick(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
@@ -54,8 +45,8 @@ public enum SyntheticTask {
       let family = Family.allCases[pick(Family.allCases.count)]
       switch family {
       case .arithmetic:
-        let a = pick(50)
-        let b = pick(50)
+        let a = pick(arithmeticRange)
+        let b = pick(arithmeticRange)
         let plus = pick(2) == 0
         let answer = plus ? a + b : a - b
         records.append(InstructionRecord(
@@ -85,9 +76,10 @@ public enum SyntheticTask {
       case .listItems:
         let category = categories[pick(categories.count)]
         let n = 2 + pick(3)
-        let answer = distinct(n, of: category.items).joined(separator: ", ")
         records.append(InstructionRecord(
-          instruction: "List \(n) different \(category.plural).", output: answer))
+          instruction: "List \(n) different \(category.plural).",
+          output: distinct(n, of: category.items).joined(separator: ", "),
+          references: orderedSelections(n, of: category.items).map { $0.joined(separator: ", ") }))
       case .fillTemplate:
         let template = templates[pick(templates.count)]
         let category = categories[template.category]
@@ -95,54 +87,47 @@ public enum SyntheticTask {
         records.append(InstructionRecord(
           instruction: "Complete the sentence with a \(category.name): \(template.text)",
           output: options[pick(options.count)], references: options))
+      case .letterSet:
+        let set = distinct(4 + pick(13), of: letters)
+        records.append(InstructionRecord(
+          instruction: "Write each of these letters exactly once, in any order.", input: set.joined(separator: ", "),
+          output: distinct(set.count, of: set).joined(separator: ", "),
+          references: orderedSelections(set.count, of: set).map { $0.joined(separator: ", ") }))
+      case .listMany:
+        let category = largeCategories[pick(largeCategories.count)]
+        let n = 5 + pick(6)
+        records.append(InstructionRecord(
+          instruction: "Name \(n) different \(category.plural), separated by commas.",
+          output: distinct(n, of: category.items).joined(separator: ", ")))
+      case .numberSequence:
+        let n = 5 + pick(8)
+        let numbers = distinct(n, of: (1...numberSequenceMaximum).map(String.init)).map { Int($0)! }.sorted()
+        records.append(InstructionRecord(
+          instruction: "Write \(n) different numbers from 1 to \(numberSequenceMaximum) in increasing order.",
+          output: numbers.map(String.init).joined(separator: ", ")))
       }
     }
     return records
   }
 
-  /// Whether `response` is a valid answer to the record's instruction (and input). Whitespace
-  /// at the ends and a final period are ignored; comparisons are case-insensitive.
-  public static func isValid(instruction: String, input: String, response: String) -> Bool {
-    let answer = normalize(response)
-    if let (a, op, b) = parseArithmetic(instruction) {
-      return answer == String(op == "plus" ? a + b : a - b)
+  /// Every ordered selection of `k` distinct items, when there are at most
+  /// `maximumListedReferences` of them; else none (the checker is then the only judge).
+  static func orderedSelections(_ k: Int, of items: [String]) -> [[String]] {
+    var count = 1
+    for i in 0..<k {
+      count *= items.count - i
+      if count > maximumListedReferences { return [] }
     }
-    if instruction == "Reverse the order of these words." {
-      return answer == normalize(input.components(separatedBy: ", ").reversed().joined(separator: ", "))
-    }
-    if instruction == "Sort these words alphabetically." {
-      return answer == normalize(input.components(separatedBy: ", ").sorted().joined(separator: ", "))
-    }
-    for country in countries {
-      if instruction == "What is the capital of \(country.name)?" { return answer == normalize(country.capital) }
-      if instruction == "Which river flows through \(country.name)?" { return answer == normalize(country.river) }
-    }
-    for category in categories {
-      if instruction == "Name a \(category.name)." { return category.items.contains(answer) }
-      for n in 1...9 where instruction == "List \(n) different \(category.plural)." {
-        let items = answer.components(separatedBy: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        return items.count == n && Set(items).count == n && items.allSatisfy(category.items.contains)
-      }
-      let prefix = "Complete the sentence with a \(category.name): "
-      if instruction.hasPrefix(prefix) {
-        let template = String(instruction.dropFirst(prefix.count))
-        return category.items.contains { normalize(template.replacingOccurrences(of: "___", with: $0)) == answer }
+    var result: [[String]] = []
+    func extend(_ prefix: [String], _ rest: [String]) {
+      if prefix.count == k { result.append(prefix); return }
+      for (i, item) in rest.enumerated() {
+        var remaining = rest
+        remaining.remove(at: i)
+        extend(prefix + [item], remaining)
       }
     }
-    return false
-  }
-
-  static func normalize(_ text: String) -> String {
-    var result = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-    if result.hasSuffix(".") { result.removeLast() }
+    extend([], items)
     return result
-  }
-
-  static func parseArithmetic(_ instruction: String) -> (Int, String, Int)? {
-    let parts = instruction.split(separator: " ")
-    guard parts.count == 5, parts[0] == "What", parts[1] == "is", parts[4].hasSuffix("?"),
-      let a = Int(parts[2]), let b = Int(parts[4].dropLast()), parts[3] == "plus" || parts[3] == "minus"
-    else { return nil }
-    return (a, String(parts[3]), b)
   }
 }

@@ -94,7 +94,7 @@ public final class Generator {
       let pad = P - prompt.count
       flat += [Int32](repeating: padToken, count: pad) + prompt
       keyStart.append(Int32(pad))
-      histories.append(prompt)
+      histories.append(config.noRepeatSeesPrompt ? prompt : [])
     }
     var active = (0..<B).map { $0 < prompts.count }
     var output = GenerationOutput(

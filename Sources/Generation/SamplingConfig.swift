@@ -10,8 +10,11 @@ public struct SamplingConfig: Codable, Sendable, Equatable {
   /// Keep the smallest set of most likely tokens whose probability reaches p; 1 keeps all.
   public var topP: Float
   /// Never produce a token that would repeat an n-gram of this size already in the sequence
-  /// (prompt included); 0 disables.
+  /// (prompt included unless `noRepeatSeesPrompt` is false); 0 disables.
   public var noRepeatNgramSize: Int
+  /// Whether the no-repeat ban counts n-grams of the prompt (Hugging Face's behaviour, and the
+  /// default) or only of the response, so an answer may copy the prompt.
+  public var noRepeatSeesPrompt: Bool
   /// Stop a sequence after it produces this token (the token is kept in the output).
   public var eosToken: Int32?
   /// Most tokens generated per sequence.
@@ -19,13 +22,25 @@ public struct SamplingConfig: Codable, Sendable, Equatable {
 
   enum CodingKeys: String, CodingKey {
     case temperature, topK = "top_k", topP = "top_p", noRepeatNgramSize = "no_repeat_ngram_size"
-    case eosToken = "eos_token", maxNewTokens = "max_new_tokens"
+    case noRepeatSeesPrompt = "no_repeat_sees_prompt", eosToken = "eos_token", maxNewTokens = "max_new_tokens"
+  }
+
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    temperature = try c.decode(Float.self, forKey: .temperature)
+    topK = try c.decode(Int.self, forKey: .topK)
+    topP = try c.decode(Float.self, forKey: .topP)
+    noRepeatNgramSize = try c.decode(Int.self, forKey: .noRepeatNgramSize)
+    noRepeatSeesPrompt = try c.decodeIfPresent(Bool.self, forKey: .noRepeatSeesPrompt) ?? true
+    eosToken = try c.decodeIfPresent(Int32.self, forKey: .eosToken)
+    maxNewTokens = try c.decode(Int.self, forKey: .maxNewTokens)
   }
 
   public init(
     temperature: Float = 1, topK: Int = 0, topP: Float = 1, noRepeatNgramSize: Int = 0,
-    eosToken: Int32? = nil, maxNewTokens: Int
+    noRepeatSeesPrompt: Bool = true, eosToken: Int32? = nil, maxNewTokens: Int
   ) {
+    self.noRepeatSeesPrompt = noRepeatSeesPrompt
     self.temperature = temperature
     self.topK = topK
     self.topP = topP

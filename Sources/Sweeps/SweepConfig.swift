@@ -47,15 +47,22 @@ public struct SweepConfig: Codable, Sendable, Equatable {
   /// Where the data comes from: the synthetic task (no files) or instruction JSONL files.
   public struct DataSource: Codable, Sendable, Equatable {
     /// Records of the synthetic task to generate when `train` is not given.
-    public var syntheticCount = 4000
+    public var syntheticCount = 8000
     public var syntheticSeed: UInt64 = 1
     /// Instruction JSONL for training (and optionally validation); nil: the synthetic task.
     public var train: String?
     public var validation: String?
     /// Held out of `train` when `validation` is not given.
     public var validationCount = 400
-    /// Pretraining text files for MiniLLM's L_PT term (empty: L_PT off).
+    /// Held out of the training records for checkpoint selection (every student stage's result
+    /// is its best checkpoint on this split); 0: each stage's final checkpoint.
+    public var selectionCount = 200
+    /// Pretraining text files for MiniLLM's L_PT term.
     public var pretrain: [String] = []
+    /// Paragraphs of unlabelled synthetic-task domain text added to D_PT when the data is the
+    /// synthetic task (`SyntheticTask.pretrainingText`, from its own seed); 0: none. L_PT is
+    /// off when D_PT is empty.
+    public var syntheticPretrainCount = 6000
     /// An existing tokenizer.json; nil: train a byte-level BPE of `vocabSize` ids on the data.
     public var tokenizer: String?
     public var vocabSize = 512
@@ -64,7 +71,8 @@ public struct SweepConfig: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
       case syntheticCount = "synthetic_count", syntheticSeed = "synthetic_seed", train, validation
-      case validationCount = "validation_count", pretrain, tokenizer, vocabSize = "vocab_size"
+      case validationCount = "validation_count", selectionCount = "selection_count", pretrain, syntheticPretrainCount = "synthetic_pretrain_count"
+      case tokenizer, vocabSize = "vocab_size"
       case maxPromptLength = "max_prompt_length", maxLength = "max_length"
     }
     public init() {}
@@ -75,7 +83,7 @@ public struct SweepConfig: Codable, Sendable, Equatable {
   public struct Teacher: Codable, Sendable, Equatable {
     public var checkpoint: String?
     public var shape = ModelShape(name: "teacher", dModel: 128, nLayer: 4, nHead: 4)
-    public var training = StageSettings(steps: 1000, lr: 2e-3, warmup: 20, batchSize: 16)
+    public var training = StageSettings(steps: 4000, lr: 3e-3, warmup: 50, batchSize: 16)
     enum CodingKeys: String, CodingKey { case checkpoint, shape, training }
     public init() {}
   }
@@ -84,7 +92,7 @@ public struct SweepConfig: Codable, Sendable, Equatable {
   /// mix (authors' scripts, "kd") or pure cross-entropy (textbook, "ce").
   public struct SeqKD: Codable, Sendable, Equatable {
     public var variant = "kd"
-    public var maxNewTokens = 48
+    public var maxNewTokens = 64
     enum CodingKeys: String, CodingKey { case variant, maxNewTokens = "max_new_tokens" }
     public init() {}
   }
@@ -92,17 +100,17 @@ public struct SweepConfig: Codable, Sendable, Equatable {
   /// MiniLLM's stage settings (the rest of its flags keep the recipe table's defaults, or
   /// take `method_options`).
   public struct MiniLLM: Codable, Sendable, Equatable {
-    public var steps = 200
+    public var steps = 300
     public var lr: Float = 5e-4
-    public var warmup = 5
+    public var warmup = 10
     /// Rollouts per collection and sequences per minibatch, over all ranks.
     public var rollouts = 64
     public var minibatch = 32
-    public var ppoEpochs = 2
+    public var ppoEpochs = 4
     public var alpha = 0.2
     /// Ranks per teacher group (divides the number of ranks).
     public var teacherShards = 2
-    public var maxNewTokens = 48
+    public var maxNewTokens = 64
     /// Chunk of prompts sampled together per rank.
     public var batchSize = 16
     public var lambdaPT = 1.0
@@ -113,14 +121,42 @@ public struct SweepConfig: Codable, Sendable, Equatable {
     public init() {}
   }
 
-  /// Final evaluation of every model: the paper's sampling settings on `prompts` validation
-  /// prompts with `seeds`.
+  /// Final evaluation of every model: the paper's sampling settings (temperature 1, top-k 0,
+  /// top-p 1) on `prompts` validation prompts with `seeds`, the no-repeat n-gram ban as
+  /// configured, and a greedy pass.
   public struct Evaluation: Codable, Sendable, Equatable {
     public var prompts = 200
-    public var seeds: [UInt64] = [10, 20, 30]
-    public var maxNewTokens = 48
-    enum CodingKeys: String, CodingKey { case prompts, seeds, maxNewTokens = "max_new_tokens" }
+    public var seeds: [UInt64] = [10, 20, 30, 40, 50]
+    public var maxNewTokens = 64
+    /// The paper's ban on repeated n-grams (6, for Rouge-L on open data); 0 (the default, for
+    /// the synthetic task, judged by exact validity) turns it off: the ban can forbid a valid
+    /// answer that copies the prompt (a letter set written in the given order).
+    public var noRepeatNgramSize = 0
+    /// Whether the ban counts the prompt's n-grams (as Hugging Face's generate does).
+    public var noRepeatSeesPrompt = true
+    /// Also decode greedily once: greedy scores and the calibration error.
+    public var greedy = true
+    /// Prompts of the selection split evaluated at each checkpoint, and the one seed used.
+    public var selectionPrompts = 100
+    public var selectionSeed: UInt64 = 1
+    enum CodingKeys: String, CodingKey {
+      case prompts, seeds, maxNewTokens = "max_new_tokens", noRepeatNgramSize = "no_repeat_ngram_size"
+      case noRepeatSeesPrompt = "no_repeat_sees_prompt", greedy, selectionPrompts = "selection_prompts"
+      case selectionSeed = "selection_seed"
+    }
     public init() {}
+    public init(from decoder: Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      let d = Evaluation()
+      prompts = try c.decodeIfPresent(Int.self, forKey: .prompts) ?? d.prompts
+      seeds = try c.decodeIfPresent([UInt64].self, forKey: .seeds) ?? d.seeds
+      maxNewTokens = try c.decodeIfPresent(Int.self, forKey: .maxNewTokens) ?? d.maxNewTokens
+      noRepeatNgramSize = try c.decodeIfPresent(Int.self, forKey: .noRepeatNgramSize) ?? d.noRepeatNgramSize
+      noRepeatSeesPrompt = try c.decodeIfPresent(Bool.self, forKey: .noRepeatSeesPrompt) ?? d.noRepeatSeesPrompt
+      greedy = try c.decodeIfPresent(Bool.self, forKey: .greedy) ?? d.greedy
+      selectionPrompts = try c.decodeIfPresent(Int.self, forKey: .selectionPrompts) ?? d.selectionPrompts
+      selectionSeed = try c.decodeIfPresent(UInt64.self, forKey: .selectionSeed) ?? d.selectionSeed
+    }
   }
 
   public var data = DataSource()
@@ -131,16 +167,34 @@ public struct SweepConfig: Codable, Sendable, Equatable {
   ]
   /// Methods run from each student's SFT initialization: sft, kd, seqkd, gkd, minillm, the
   /// divergences rkl, jsd, tvd, sfkl, srkl, and variants named in `methodOptions`.
-  public var methods = ["sft", "kd", "seqkd", "minillm"]
+  public var methods = ["sft", "kd", "kd-full", "seqkd", "seqkd-ce", "rkl-on-policy", "minillm"]
   /// Extra `train` options per entry of `methods`, laid over the stage's settings (keys are
   /// `train` option names: `{"minillm": {"gamma": 1, "paper_returns": true}}`). An entry that
   /// is not a method name is a variant and names its method: `{"minillm-paper": {"method":
   /// "minillm", "paper_returns": true}}`, so one sweep can hold an ablation.
-  public var methodOptions: [String: TrainOptions] = [:]
+  public var methodOptions: [String: TrainOptions] = SweepConfig.defaultMethodOptions
+
+  /// The default's variants: KD on the teacher's distribution alone (kd_ratio 1), SeqKD with
+  /// plain cross-entropy on the teacher's answers, and on-policy token-level reverse KL (GKD
+  /// with λ = 1: every step on the student's own samples, the single-step term alone).
+  ///
+  /// MiniLLM itself runs in the paper's form (returns from r_{t+1}, no discount; the authors'
+  /// code adds r_t and γ = 0.95, an ablation in configs/ablations.json).
+  public static var defaultMethodOptions: [String: TrainOptions] {
+    var kdFull = TrainOptions()
+    (kdFull.method, kdFull.kdRatio) = (.kd, 1)
+    var seqkdCE = TrainOptions()
+    (seqkdCE.method, seqkdCE.seqkdVariant) = (.seqkd, "ce")
+    var onPolicy = TrainOptions()
+    (onPolicy.method, onPolicy.onPolicyFraction, onPolicy.maxNewTokens) = (.rkl, 1, 64)
+    var paper = TrainOptions()
+    (paper.paperReturns, paper.gamma) = (true, 1)
+    return ["kd-full": kdFull, "seqkd-ce": seqkdCE, "rkl-on-policy": onPolicy, "minillm": paper]
+  }
   /// Student SFT (the initialization of every method, and the "sft" result).
   public var sft = StageSettings(steps: 300, lr: 3e-3, warmup: 10, batchSize: 16)
   /// Distillation from the SFT student (kd, seqkd, divergences).
-  public var distill = StageSettings(steps: 150, lr: 1e-3, warmup: 10, batchSize: 16)
+  public var distill = StageSettings(steps: 300, lr: 1e-3, warmup: 10, batchSize: 16)
   public var kdRatio = 0.5
   public var seqkd = SeqKD()
   public var minillm = MiniLLM()
@@ -233,7 +287,13 @@ public struct SweepConfig: Codable, Sendable, Equatable {
       throw SweepError("\(path) is not valid JSON (\(error.localizedDescription))")
     }
     let defaults = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(SweepConfig())) as! [String: Any]
-    let merged = try overlay(user, on: defaults, path: "", file: path)
+    var merged = try overlay(user, on: defaults, path: "", file: path)
+    // The default's variants apply only to entries the configuration lists (the file's own
+    // entries stay, so one naming no listed entry is refused by `validate`).
+    let ownEntries = Set((user["method_options"] as? [String: Any])?.keys.map { $0 } ?? [])
+    if let methods = merged["methods"] as? [String], let options = merged["method_options"] as? [String: Any] {
+      merged["method_options"] = options.filter { methods.contains($0.key) || ownEntries.contains($0.key) }
+    }
     do {
       return try JSONDecoder().decode(SweepConfig.self, from: try JSONSerialization.data(withJSONObject: merged))
     } catch let DecodingError.keyNotFound(key, context) {
@@ -252,7 +312,7 @@ public struct SweepConfig: Codable, Sendable, Equatable {
       let keyPath = path.isEmpty ? key : path + "." + key
       if keyPath == "method_options" {
         guard let entries = value as? [String: Any] else { throw SweepError("\(file): method_options must be an object") }
-        var checked: [String: Any] = [:]
+        var checked = base[key] as? [String: Any] ?? [:]
         for (entry, options) in entries {
           guard let options = options as? [String: Any] else { throw SweepError("\(file): method_options.\(entry) must be an object of train options") }
           do {

@@ -17,7 +17,10 @@ struct EvaluatedModel {
 
 extension SweepRunner {
   /// The metrics shown, in column order (those the evaluation produced).
-  static let tableMetrics = ["rouge_l", "valid_rate", "exact_match", "loss", "reverse_kl", "teacher_nll", "dist_4", "response_length"]
+  static let tableMetrics = [
+    "rouge_l", "valid_rate", "greedy_valid_rate", "distinct_valid", "ece", "exact_match", "loss", "reverse_kl", "teacher_nll",
+    "dist_4", "response_length",
+  ]
   /// The metrics fitted against size: higher is better for scores, lower for losses.
   static let fittedMetrics = ["rouge_l", "valid_rate", "loss"]
 
@@ -57,10 +60,12 @@ extension SweepRunner {
       try write(trainingCurves(size: size).svg(), "curves_\(size.name).svg")
     }
     if let curve = miniLLMCurve() { try write(curve.svg(), "minillm_reverse_kl.svg") }
+    let breakdown = try writeBreakdown(models: models)
     log("")
     log(compact.markdown())
     log(fits.markdown)
-    log("results in \(resultsDirectory): table.md, table.csv, fits.md, fits.json, and plots (*.svg)")
+    if !breakdown.isEmpty { log(breakdown) }
+    log("results in \(resultsDirectory): table.md, table.csv, fits.md, fits.json\(breakdown.isEmpty ? "" : ", families.md, lengths.md"), and plots (*.svg)")
   }
 
   func write(_ text: String, _ name: String) throws {

@@ -31,6 +31,8 @@ public final class SweepRunner {
   var ranOnlyStage = false
   var stageNumber = 0
   var stageCount = 0
+  /// The checkpoint-selection evaluator of this run (built on first use).
+  var selection: SelectionContext?
 
   /// - Parameter validateFor: the number of ranks to validate the config for (default: the
   ///   world's size; 0: skip the checks that depend on it).
@@ -52,6 +54,12 @@ public final class SweepRunner {
   var trainRecords: String { dataDirectory + "/train.jsonl" }
   var validationRecords: String { dataDirectory + "/valid.jsonl" }
   var pretrainCache: String { dataDirectory + "/pretrain.h5" }
+  /// The generated domain text of the synthetic task (part of D_PT).
+  var syntheticPretrainText: String { dataDirectory + "/pretrain_synthetic.txt" }
+  /// Whether the sweep has a D_PT (pretraining files, or the synthetic task's domain text).
+  var hasPretrainingCorpus: Bool {
+    !config.data.pretrain.isEmpty || (config.data.train == nil && config.data.syntheticPretrainCount > 0)
+  }
   var seqkdRecords: String { dataDirectory + "/seqkd.jsonl" }
   var seqkdCache: String { dataDirectory + "/seqkd.h5" }
   var resultsDirectory: String { runDirectory + "/results" }
@@ -92,7 +100,7 @@ public final class SweepRunner {
       let sftConfig = try studentStageConfig(size: size, entry: "sft", sftCheckpoint: nil, teacher: nil)
       guard let sft = try teacherForcedStage(
         "\(size.name)/sft", "students/\(size.name)/sft: SFT of a \(size.dModel)-wide, \(size.nLayer)-layer student",
-        config: sftConfig)
+        config: sftConfig, selectWith: teacher)
       else {
         if onlyStage != nil { continue }  // not needed by the stage asked for
         return false
@@ -104,7 +112,8 @@ public final class SweepRunner {
         let key = "\(size.name)/\(entry)"
         let stageConfig = try studentStageConfig(size: size, entry: entry, sftCheckpoint: sft, teacher: teacher)
         let path = stageConfig.method == .minillm
-          ? try miniLLMStage(key, title, config: stageConfig) : try teacherForcedStage(key, title, config: stageConfig)
+          ? try miniLLMStage(key, title, config: stageConfig, selectWith: teacher)
+          : try teacherForcedStage(key, title, config: stageConfig, selectWith: teacher)
         if ranOnlyStage { return true }
         guard let path else {
           if onlyStage != nil { continue }

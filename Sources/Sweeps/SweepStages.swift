@@ -24,7 +24,7 @@ extension SweepRunner {
       let source = config.data
       let all = try source.train.map { try InstructionRecord.readJSONL($0) }
         ?? SyntheticTask.generate(count: source.syntheticCount, seed: source.syntheticSeed)
-      let (train, validation): ([InstructionRecord], [InstructionRecord])
+      var (train, validation): ([InstructionRecord], [InstructionRecord])
       if let path = source.validation {
         (train, validation) = (all, try InstructionRecord.readJSONL(path))
       } else {
@@ -32,6 +32,14 @@ extension SweepRunner {
           throw SweepError("data.validation_count (\(source.validationCount)) must be below the \(all.count) records")
         }
         (train, validation) = splitTrainValidation(all, validationCount: source.validationCount, seed: config.seed)
+      }
+      var selection: [InstructionRecord] = []
+      if source.selectionCount > 0 {
+        guard source.selectionCount < train.count else {
+          throw SweepError("data.selection_count (\(source.selectionCount)) must be below the \(train.count) training records")
+        }
+        (train, selection) = splitTrainValidation(train, validationCount: source.selectionCount, seed: config.seed &+ 1)
+        try JSONLWriter.write(selection, to: selectionRecords)
       }
       try JSONLWriter.write(train, to: trainRecords)
       try JSONLWriter.write(validation, to: validationRecords)
@@ -46,11 +54,17 @@ extension SweepRunner {
       let tokenized = TokenizedInstructions(
         records: train, tokenizer: tokenizer, eos: eos, maxPromptLength: source.maxPromptLength, maxLength: source.maxLength)
       try TokenCache.write(tokenized, to: trainCache, tokenizerFingerprint: tokenizer.fingerprint, source: trainRecords)
-      log("    \(train.count) training records (\(tokenized.examples.count) kept), \(validation.count) validation records, tokenizer of \(tokenizer.count) ids")
-      if !source.pretrain.isEmpty {
-        let corpus = try PretrainingCorpus(files: source.pretrain, tokenizer: tokenizer, eos: eos, blockLength: source.maxLength + 1)
-        try TokenCache.write(corpus, to: pretrainCache, tokenizerFingerprint: tokenizer.fingerprint, source: source.pretrain.joined(separator: ","))
-        log("    pretraining corpus: \(corpus.count) blocks of \(source.maxLength + 1) tokens (L_PT on)")
+      log("    \(train.count) training records (\(tokenized.examples.count) kept), \(selection.count) for checkpoint selection, \(validation.count) for evaluation, tokenizer of \(tokenizer.count) ids")
+      var pretrainFiles = source.pretrain
+      if source.train == nil && source.syntheticPretrainCount > 0 {
+        let text = SyntheticTask.pretrainingText(documents: source.syntheticPretrainCount, seed: source.syntheticSeed &+ 0x5054)
+        try text.write(toFile: syntheticPretrainText, atomically: true, encoding: .utf8)
+        pretrainFiles.insert(syntheticPretrainText, at: 0)
+      }
+      if !pretrainFiles.isEmpty {
+        let corpus = try PretrainingCorpus(files: pretrainFiles, tokenizer: tokenizer, eos: eos, blockLength: source.maxLength + 1)
+        try TokenCache.write(corpus, to: pretrainCache, tokenizerFingerprint: tokenizer.fingerprint, source: pretrainFiles.joined(separator: ","))
+        log("    pretraining corpus D_PT: \(corpus.documentCount) documents, \(corpus.count) blocks of \(source.maxLength + 1) tokens (L_PT on)")
       }
       try Data("{}".utf8).write(to: URL(fileURLWithPath: marker))
     }
@@ -101,7 +115,7 @@ extension SweepRunner {
   /// with the remaining step budget and returns (steps reached, parameter count). Returns the
   /// stage's final checkpoint, or nil when the budget stopped it.
   func trainingStage(
-    _ key: String, _ title: String, directory: String, steps: Int,
+    _ key: String, _ title: String, directory: String, steps: Int, select: Bool = false,
     train: (_ stopAfter: Int?) throws -> (step: Int, start: Int, parameters: Int)
   ) throws -> String? {
     var result: String?
@@ -114,8 +128,10 @@ extension SweepRunner {
       let outcome = try train(remainingSteps)
       stepsTaken += outcome.step - outcome.start
       guard outcome.step >= steps else { return }
-      let checkpoint = try CheckpointStore(runDirectory: directory).path(step: steps)
-      try writeJSON(["checkpoint": checkpoint, "parameters": outcome.parameters], to: directory + "/done.json")
+      let final = try CheckpointStore(runDirectory: directory).path(step: steps)
+      let checkpoint = select ? try selectedCheckpoint(directory: directory, finalStep: steps) : final
+      if select && world.rank == 0 { log("    selected \((checkpoint as NSString).lastPathComponent) by the selection split") }
+      try writeJSON(["checkpoint": checkpoint, "final": final, "parameters": outcome.parameters], to: directory + "/done.json")
       result = checkpoint
     }
     return try requireDone(key, result ?? finishedCheckpoint(directory))
@@ -187,16 +203,20 @@ extension SweepRunner {
     (o.checkpointEvery, o.keepLast) = (max(1, settings.steps / 4), 2)
     (o.rollouts, o.minibatch, o.ppoEpochs, o.alpha) = (settings.rollouts, settings.minibatch, settings.ppoEpochs, settings.alpha)
     (o.teacherShards, o.maxNewTokens, o.lambdaPt) = (settings.teacherShards, settings.maxNewTokens, settings.lambdaPT)
-    o.pretrainData = config.data.pretrain.isEmpty ? nil : pretrainCache
+    o.pretrainData = hasPretrainingCorpus ? pretrainCache : nil
     return o
   }
 
   /// A teacher-forced training stage (resumed exactly when half done). Returns its final
   /// checkpoint, or nil when the step budget stopped it.
-  func teacherForcedStage(_ key: String, _ title: String, config trainConfig: RunConfig) throws -> String? {
+  func teacherForcedStage(_ key: String, _ title: String, config trainConfig: RunConfig, selectWith teacher: String? = nil)
+    throws -> String?
+  {
     let directory = trainConfig.runDirectory
-    return try trainingStage(key, title, directory: directory, steps: trainConfig.steps) { stopAfter in
+    let select = teacher != nil && selectsCheckpoints
+    return try trainingStage(key, title, directory: directory, steps: trainConfig.steps, select: select) { stopAfter in
       let trainer = try TeacherForcedTrainer(config: trainConfig, group: world, resume: "auto")
+      try attachSelection(to: trainer.state, student: trainer.student, config: trainConfig, teacher: teacher)
       let total = trainConfig.steps
       let every = max(1, total / 5)
       trainer.progress = { step, loss, _, _ in
@@ -209,15 +229,16 @@ extension SweepRunner {
   }
 
   /// MiniLLM from the SFT student with the teacher sharded over `teacher_shards` ranks.
-  func miniLLMStage(_ key: String, _ title: String, config trainConfig: RunConfig) throws -> String? {
+  func miniLLMStage(_ key: String, _ title: String, config trainConfig: RunConfig, selectWith teacher: String) throws -> String? {
     let directory = trainConfig.runDirectory
     let shards = trainConfig.miniLLM?.teacherShards ?? 1
     guard world.size % shards == 0 else {
       throw SweepError("stage \(key): teacher_shards (\(shards)) must divide the number of ranks (\(world.size))")
     }
-    return try trainingStage(key, title, directory: directory, steps: trainConfig.steps) { stopAfter in
+    return try trainingStage(key, title, directory: directory, steps: trainConfig.steps, select: selectsCheckpoints) { stopAfter in
       let trainer = try MiniLLMTrainer(
         config: trainConfig, group: world, teacherGroup: try makeTeacherGroup(shards), resume: "auto")
+      try attachSelection(to: trainer.state, student: trainer.student, config: trainConfig, teacher: teacher)
       let total = trainConfig.steps
       trainer.progress = { m in
         self.log(String(format: "    iteration %d  step %d/%d  reverse KL/token %.4f  reward %.4f  length %.1f  %.1f s",
@@ -238,8 +259,7 @@ extension SweepRunner {
       group: world)
     let teacherModel = try Checkpoint.read(teacher).model
     let scoring = try ShardedGPT(full: teacherModel, group: try makeTeacherGroup(config.minillm.teacherShards))
-    var protocolSettings = EvaluationProtocol.paper(maxNewTokens: config.evaluation.maxNewTokens)
-    protocolSettings.seeds = config.evaluation.seeds
+    let protocolSettings = evaluationProtocol
     let models = [(name: "teacher", size: "teacher", method: "teacher", path: teacher)]
       + students.map { (name: "\($0.size.name)-\($0.method)", size: $0.size.name, method: $0.method, path: $0.path) }
     for model in models {

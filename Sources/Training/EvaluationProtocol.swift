@@ -11,12 +11,23 @@ public struct EvaluationProtocol: Codable, Sendable, Equatable {
   public var sampling: SamplingConfig
   /// One full pass over the prompts per seed; metrics are averaged over seeds.
   public var seeds: [UInt64]
+  /// Also decode greedily once (temperature 0, no n-gram ban) and report `greedy_*` metrics
+  /// and, on the synthetic task's single-answer families, the calibration error `ece`.
+  public var greedyPass: Bool
 
-  enum CodingKeys: String, CodingKey { case sampling, seeds }
+  enum CodingKeys: String, CodingKey { case sampling, seeds, greedyPass = "greedy_pass" }
 
-  public init(sampling: SamplingConfig, seeds: [UInt64]) {
+  public init(sampling: SamplingConfig, seeds: [UInt64], greedyPass: Bool = false) {
     self.sampling = sampling
     self.seeds = seeds
+    self.greedyPass = greedyPass
+  }
+
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    sampling = try c.decode(SamplingConfig.self, forKey: .sampling)
+    seeds = try c.decode([UInt64].self, forKey: .seeds)
+    greedyPass = try c.decodeIfPresent(Bool.self, forKey: .greedyPass) ?? false
   }
 
   /// The paper's protocol: temperature 1, top-k 0, top-p 1, no_repeat_ngram_size 6, seeds
@@ -29,6 +40,6 @@ public struct EvaluationProtocol: Codable, Sendable, Equatable {
 
   /// The same sampling with only the first `count` seeds (training-time evaluation).
   public func firstSeeds(_ count: Int) -> EvaluationProtocol {
-    EvaluationProtocol(sampling: sampling, seeds: Array(seeds.prefix(max(1, count))))
+    EvaluationProtocol(sampling: sampling, seeds: Array(seeds.prefix(max(1, count))), greedyPass: greedyPass)
   }
 }

@@ -1,7 +1,9 @@
 // The evaluation harness: sample responses to an evaluation set under a protocol, distributed
 // over ranks, and score them: Rouge-L (max over references, ×100), exact match, the synthetic
-// task's valid-answer rate, Dist-4, response length, the student's loss on the references, and
-// teacher-scored diagnostics (reverse KL of the samples to the teacher, teacher NLL).
+// task's valid-answer rate (overall, per family, per answer length; distinct valid answers per
+// prompt over seeds), Dist-4, response length, the student's loss on the references,
+// teacher-scored diagnostics (reverse KL of the samples to the teacher, teacher NLL), and with a
+// greedy pass the greedy scores and the calibration error of the answer's confidence.
 
 import Collectives
 import Datasets
@@ -43,6 +45,8 @@ public final class Evaluator {
   let batchSize: Int
   /// Whether the set is the synthetic task (its checker accepts every reference output).
   public let isSyntheticTask: Bool
+  /// The per-family breakdown, on the synthetic task.
+  let taskMetrics: SyntheticTaskMetrics?
 
   /// - Parameters:
   ///   - records: the evaluation set; prompts longer than `maxPromptLength` tokens are dropped,
@@ -72,6 +76,8 @@ public final class Evaluator {
     self.group = group
     self.batchSize = max(1, batchSize)
     isSyntheticTask = kept.allSatisfy { SyntheticTask.isValid(instruction: $0.instruction, input: $0.input, response: $0.output) }
+    taskMetrics = isSyntheticTask
+      ? SyntheticTaskMetrics(records: kept, referenceLengths: examples.map { $0.response.count - 1 }) : nil
   }
 
   /// Samples and scores `model` once per protocol seed.
@@ -86,12 +92,15 @@ public final class Evaluator {
     }
     var perSeed: [[String: Double]] = []
     var samples: [EvaluationSample] = []
+    var textsPerSeed: [[String]] = []
     let loss = try referenceLoss(model: model)
     for (s, seed) in settings.seeds.enumerated() {
-      var (metrics, seedSamples) = try evaluateSeed(model: model, teacher: teacher, sampling: settings.sampling, seed: seed)
+      let pass = try evaluateSeed(model: model, teacher: teacher, sampling: settings.sampling, seed: seed)
+      var metrics = pass.metrics
       metrics["loss"] = loss
       perSeed.append(metrics)
-      if s == 0 { samples = seedSamples }
+      textsPerSeed.append(pass.texts)
+      if s == 0 { samples = try self.samples(responses: pass.responses) }
     }
     var mean: [String: Double] = [:]
     var deviation: [String: Double] = [:]
@@ -102,7 +111,41 @@ public final class Evaluator {
       deviation[key] = values.count > 1
         ? (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot() : 0
     }
+    // Metrics of the whole evaluation rather than of one seed (standard deviation 0).
+    var overall: [String: Double] = [:]
+    if let taskMetrics, let distinct = taskMetrics.distinctValidPerPrompt(textsPerSeed) {
+      overall["distinct_valid"] = distinct
+    }
+    if settings.greedyPass {
+      var greedy = settings.sampling
+      (greedy.temperature, greedy.topK, greedy.topP, greedy.noRepeatNgramSize) = (0, 0, 1, 0)
+      let pass = try evaluateSeed(model: model, teacher: nil, sampling: greedy, seed: 0)
+      for (key, value) in pass.metrics where ["rouge_l", "exact_match", "valid_rate", "response_length"].contains(key) {
+        overall["greedy_" + key] = value
+      }
+      if let taskMetrics {
+        let valid = taskMetrics.validity(pass.texts)
+        for (key, value) in taskMetrics.breakdown(valid, prefix: "greedy_valid_rate") { overall[key] = value }
+        let single = taskMetrics.singleAnswerIndices
+        if !single.isEmpty {
+          let confidences = single.map { exp(pass.responseLogProbability[$0]) }
+          overall["ece"] = Calibration.expectedCalibrationError(confidences: confidences, correct: single.map { valid[$0] })
+          overall["greedy_confidence"] = 100 * confidences.reduce(0, +) / Double(confidences.count)
+        }
+      }
+    }
+    for (key, value) in overall { (mean[key], deviation[key]) = (value, 0) }
     return EvaluationResult(perSeed: perSeed, mean: mean, standardDeviation: deviation, samples: samples)
+  }
+
+  /// What one pass over the prompts produced, on every rank: the response tokens and text of
+  /// every record, the sum of the model's log-probabilities of each response's tokens, and the
+  /// pass's metrics.
+  struct Pass {
+    var responses: [[Int32]]
+    var texts: [String]
+    var responseLogProbability: [Double]
+    var metrics: [String: Double]
   }
 
   /// This rank's record indices.
@@ -136,13 +179,13 @@ public final class Evaluator {
 
   /// One pass with one seed: generation on every rank, teacher scoring in the teacher group,
   /// then every response gathered to every rank and scored as text.
-  func evaluateSeed(model: GPT, teacher: ShardedGPT?, sampling: SamplingConfig, seed: UInt64) throws -> ([String: Double], [EvaluationSample]) {
+  func evaluateSeed(model: GPT, teacher: ShardedGPT?, sampling: SamplingConfig, seed: UInt64) throws -> Pass {
     var config = sampling
     config.eosToken = eos
     let local = localIndices
     let perRank = (records.count + group.size - 1) / group.size
     let batches = (perRank + batchSize - 1) / batchSize  // the same on every rank (teacher lockstep)
-    var packed: [Int32] = []  // per response: index, length, tokens
+    var packed: [Int32] = []  // per response: index, length, Σ log q (Float bits), tokens
     var teacherSums = [0.0, 0.0, 0.0, 0.0]  // Σ_seq Σ_t (log q − log p), Σ −log p, tokens, sequences
     for b in 0..<batches {
       let chunk = Array(local[min(local.count, b * batchSize)..<min(local.count, (b + 1) * batchSize)])
@@ -159,7 +202,8 @@ public final class Evaluator {
         logQ = output.studentLogProbs
       }
       for (row, index) in chunk.enumerated() {
-        packed += [Int32(index), Int32(responses[row].count)] + responses[row]
+        let logProbability = logQ[row].reduce(Float(0), +)
+        packed += [Int32(index), Int32(responses[row].count), Int32(bitPattern: logProbability.bitPattern)] + responses[row]
       }
       if let teacher {
         let sequences = chunk.isEmpty ? [[eos]] : zip(chunk, responses).map { examples[$0].prompt + $1 }
@@ -184,21 +228,24 @@ public final class Evaluator {
     }
     let all = try group.allGatherVariable(packed)
     var responses = [[Int32]](repeating: [], count: records.count)
+    var responseLogProbability = [Double](repeating: 0, count: records.count)
     var cursor = 0
     while cursor < all.count {
       let index = Int(all[cursor])
       let length = Int(all[cursor + 1])
-      responses[index] = Array(all[(cursor + 2)..<(cursor + 2 + length)])
-      cursor += 2 + length
+      responseLogProbability[index] = Double(Float(bitPattern: UInt32(bitPattern: all[cursor + 2])))
+      responses[index] = Array(all[(cursor + 3)..<(cursor + 3 + length)])
+      cursor += 3 + length
     }
-    var metrics = try textMetrics(responses: responses)
+    let texts = try responses.map(text)
+    var metrics = textMetrics(texts: texts, responses: responses)
     if teacher != nil {
       try group.allReduce(&teacherSums, op: .sum)
       metrics["reverse_kl"] = teacherSums[0] / max(teacherSums[3], 1)
       metrics["reverse_kl_per_token"] = teacherSums[0] / max(teacherSums[2], 1)
       metrics["teacher_nll"] = teacherSums[1] / max(teacherSums[2], 1)
     }
-    return (metrics, try samples(responses: responses))
+    return Pass(responses: responses, texts: texts, responseLogProbability: responseLogProbability, metrics: metrics)
   }
 
   /// The response text (special tokens dropped).
@@ -211,28 +258,26 @@ public final class Evaluator {
     record.references.isEmpty ? [record.output] : record.references
   }
 
-  /// Rouge-L F (×100, max over references), exact match (%), valid rate (% , synthetic task),
-  /// Dist-4 and mean response length in tokens.
-  func textMetrics(responses: [[Int32]]) throws -> [String: Double] {
+  /// Rouge-L F (×100, max over references), exact match (%), Dist-4 and mean response length
+  /// in tokens; on the synthetic task the valid rate (%) overall, per family and per answer
+  /// length.
+  func textMetrics(texts: [String], responses: [[Int32]]) -> [String: Double] {
     var rouge = 0.0
     var exact = 0.0
-    var valid = 0.0
-    var texts: [String] = []
-    for (record, response) in zip(records, responses) {
-      let candidate = try text(response)
-      texts.append(candidate)
+    for (record, candidate) in zip(records, texts) {
       rouge += RougeL.score(candidate: candidate, references: references(record)).fmeasure
       if TextMetrics.exactMatch(candidate: candidate, references: references(record)) { exact += 1 }
-      if isSyntheticTask && SyntheticTask.isValid(instruction: record.instruction, input: record.input, response: candidate) {
-        valid += 1
-      }
     }
     let n = Double(records.count)
     var metrics: [String: Double] = [
       "rouge_l": 100 * rouge / n, "exact_match": 100 * exact / n, "dist_4": TextMetrics.distinctNgrams(texts, n: 4),
       "response_length": Double(responses.reduce(0) { $0 + $1.count }) / n,
     ]
-    if isSyntheticTask { metrics["valid_rate"] = 100 * valid / n }
+    if let taskMetrics {
+      let valid = taskMetrics.validity(texts)
+      metrics["valid_rate"] = 100 * Double(valid.filter { $0 }.count) / n
+      for (key, value) in taskMetrics.breakdown(valid) { metrics[key] = value }
+    }
     return metrics
   }
 

@@ -38,10 +38,14 @@ public final class RunState {
   let resumedRollouts: RolloutStoreSnapshot?
   let resumedPretrainingCursor: SamplerCursor?
   /// Called on every rank every `evaluationEvery` steps (0: never) and at the last step
-  /// (collective); returns metrics logged with an `eval_` prefix. An `eval_loss` becomes the
-  /// checkpoint metric `best.json` follows (else the training loss).
+  /// (collective); returns metrics logged with an `eval_` prefix. The newest value of
+  /// `selectionMetric` becomes the checkpoint metric `best.json` follows (else `eval_loss`,
+  /// else the training loss).
   public var evaluate: ((_ step: Int) throws -> [String: Double])?
   public var evaluationEvery = 0
+  /// The metric that picks the best checkpoint (`eval_valid_rate`, …) and its direction;
+  /// nil: the lowest `eval_loss` (or training loss).
+  public var selectionMetric: (name: String, higherIsBetter: Bool)?
   /// Test hook: at this (rank, step), nudge one parameter on that rank only, so the replica
   /// check must catch it.
   public var debugPerturbation: (rank: Int, step: Int)?
@@ -214,7 +218,14 @@ public final class RunState {
       let path = store.path(step: step)
       try Checkpoint.write(
         to: path, model: model, optimizer: optimizer, state: state, tokenizerJSON: tokenizerJSON, rollouts: rollouts)
-      try store.recordMetric(metrics["eval_loss"]?.last ?? metrics["train_loss"]?.last ?? .infinity, for: path)
+      if let selection = selectionMetric {
+        // Only an evaluation of this very step can make this checkpoint the best.
+        let evaluatedNow = metrics["eval_step"]?.last == Double(step)
+        let value = evaluatedNow ? metrics[selection.name]?.last : nil
+        try store.recordMetric(value.map { selection.higherIsBetter ? -$0 : $0 } ?? .infinity, for: path)
+      } else {
+        try store.recordMetric(metrics["eval_loss"]?.last ?? metrics["train_loss"]?.last ?? .infinity, for: path)
+      }
       store.prune()
     }
     try group.barrier()

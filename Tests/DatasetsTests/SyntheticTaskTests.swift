@@ -26,9 +26,69 @@ final class SyntheticTaskTests: XCTestCase {
     }
     XCTAssertGreaterThan(manyAnswer, 300)
     let instructions = records.map(\.instruction)
-    for prefix in ["What is", "Reverse", "Sort", "What is the capital", "Which river", "Name a", "List", "Complete the sentence"] {
+    for prefix in ["What is", "Reverse", "Sort", "What is the capital", "Which river", "Name a", "List", "Complete the sentence",
+      "Write each of these letters", "Name 7 different", "Write 9 different numbers"] {
       XCTAssertTrue(instructions.contains { $0.hasPrefix(prefix) }, "no \(prefix) records")
     }
+    // Every record's family is recognized, every family occurs, and the families drawn are
+    // roughly uniform (2000 records, 10 families: 200 expected each).
+    var counts: [SyntheticTask.Family: Int] = [:]
+    for record in records {
+      guard let family = SyntheticTask.family(instruction: record.instruction) else { return XCTFail("no family for \(record)") }
+      counts[family, default: 0] += 1
+    }
+    XCTAssertEqual(Set(counts.keys), Set(SyntheticTask.Family.allCases))
+    XCTAssertTrue(counts.values.allSatisfy { (140...260).contains($0) }, "\(counts)")
+  }
+
+  func testReferencesListEveryValidAnswerWhenFewAndLongFamiliesHaveLongAnswers() {
+    for record in SyntheticTask.generate(count: 3000, seed: 7) {
+      let family = SyntheticTask.family(instruction: record.instruction)!
+      let items = record.output.components(separatedBy: ", ")
+      switch family {
+      case .listItems where items.count == 2:
+        XCTAssertEqual(record.references.count, 72)  // ordered pairs of 9 items
+      case .letterSet:
+        let n = record.input.components(separatedBy: ", ").count
+        XCTAssertTrue((4...16).contains(n))
+        XCTAssertEqual(Set(items), Set(record.input.components(separatedBy: ", ")))
+        XCTAssertEqual(record.references.count, n == 4 ? 24 : n == 5 ? 120 : 0, "\(record)")
+        XCTAssertEqual(Set(record.references).count, record.references.count)
+      case .listMany:
+        XCTAssertTrue((5...10).contains(items.count))
+        XCTAssertTrue(record.references.isEmpty)
+      case .numberSequence:
+        XCTAssertTrue((5...12).contains(items.count))
+        XCTAssertEqual(items.map { Int($0)! }, items.map { Int($0)! }.sorted())
+      case .arithmetic:
+        let operands = record.instruction.dropLast().split(separator: " ").compactMap { Int($0) }
+        XCTAssertEqual(operands.count, 2)
+        XCTAssertTrue(operands.allSatisfy { (0..<10).contains($0) }, record.instruction)
+      default:
+        break
+      }
+      XCTAssertLessThanOrEqual(record.references.count, SyntheticTask.maximumListedReferences)
+    }
+  }
+
+  func testLongFamiliesRejectInvalidMixtures() {
+    let letters = "Write each of these letters exactly once, in any order."
+    XCTAssertTrue(SyntheticTask.isValid(instruction: letters, input: "a, b, c, d", response: "d, a, c, b"))
+    XCTAssertFalse(SyntheticTask.isValid(instruction: letters, input: "a, b, c, d", response: "d, a, c, a"))
+    XCTAssertFalse(SyntheticTask.isValid(instruction: letters, input: "a, b, c, d", response: "d, a, c"))
+    XCTAssertFalse(SyntheticTask.isValid(instruction: letters, input: "a, b, c, d", response: "d, a, c, b, e"))
+    let birds = "Name 5 different birds, separated by commas."
+    XCTAssertTrue(SyntheticTask.isValid(instruction: birds, input: "", response: "crow, wren, swan, jay, dove"))
+    XCTAssertFalse(SyntheticTask.isValid(instruction: birds, input: "", response: "crow, wren, swan, jay, crow"))
+    XCTAssertFalse(SyntheticTask.isValid(instruction: birds, input: "", response: "crow, wren, swan, jay, axe"))
+    XCTAssertFalse(SyntheticTask.isValid(instruction: birds, input: "", response: "crow, wren, swan, jay"))
+    let numbers = "Write 5 different numbers from 1 to 40 in increasing order."
+    XCTAssertTrue(SyntheticTask.isValid(instruction: numbers, input: "", response: "2, 7, 19, 33, 40"))
+    XCTAssertFalse(SyntheticTask.isValid(instruction: numbers, input: "", response: "2, 7, 19, 19, 40"))
+    XCTAssertFalse(SyntheticTask.isValid(instruction: numbers, input: "", response: "2, 7, 33, 19, 40"))
+    XCTAssertFalse(SyntheticTask.isValid(instruction: numbers, input: "", response: "2, 7, 19, 33, 41"))
+    XCTAssertFalse(SyntheticTask.isValid(instruction: numbers, input: "", response: "02, 7, 19, 33, 40"))
+    XCTAssertEqual(SyntheticTask.family(instruction: "Name 5 different birds."), nil)
   }
 
   func testCheckerRejectsCorruptedAnswers() {

@@ -90,6 +90,34 @@ final class GeneratorTests: XCTestCase {
     }
   }
 
+  /// With the prompt hidden from the ban, no n-gram repeats inside the response, but the
+  /// response does copy prompt n-grams (greedy decoding of this model does, and with the
+  /// prompt visible it never may).
+  func testNoRepeatBanCanIgnoreThePrompt() throws {
+    let model = try makeModel()
+    let generator = Generator(model: model, batchSize: 3, capacity: 40)
+    let n = 2
+    var copiedPromptGram = false
+    for seesPrompt in [true, false] {
+      var random = SeededGenerator(seed: 9)
+      let sampling = SamplingConfig(temperature: 0, noRepeatNgramSize: n, noRepeatSeesPrompt: seesPrompt, maxNewTokens: 30)
+      let output = try generator.generate(prompts: prompts, config: sampling, random: &random)
+      for (prompt, produced) in zip(prompts, output.tokens) {
+        let checked = seesPrompt ? prompt + produced : produced
+        var seen = Set<[Int32]>()
+        for start in stride(from: 0, through: checked.count - n, by: 1) {
+          let gram = Array(checked[start..<(start + n)])
+          XCTAssertFalse(seen.contains(gram), "repeated \(gram) in \(checked) (prompt seen: \(seesPrompt))")
+          seen.insert(gram)
+        }
+        let promptGrams = Set(stride(from: 0, through: prompt.count - n, by: 1).map { Array(prompt[$0..<($0 + n)]) })
+        let responseGrams = stride(from: 0, through: produced.count - n, by: 1).map { Array(produced[$0..<($0 + n)]) }
+        if !seesPrompt && responseGrams.contains(where: promptGrams.contains) { copiedPromptGram = true }
+      }
+    }
+    XCTAssertTrue(copiedPromptGram, "no response copied a prompt bigram: the test does not exercise the option")
+  }
+
   func testSameSeedSameTextAndLogProbsAreConsistent() throws {
     let model = try makeModel()
     let generator = Generator(model: model, batchSize: 3, capacity: 30)

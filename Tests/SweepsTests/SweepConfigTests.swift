@@ -42,8 +42,13 @@ final class SweepConfigTests: XCTestCase {
     let size = config.students[0]
     let plain = try sweep.studentStageConfig(size: size, entry: "minillm", sftCheckpoint: "sft.h5", teacher: "t.h5")
     let paper = try sweep.studentStageConfig(size: size, entry: "minillm-paper", sftCheckpoint: "sft.h5", teacher: "t.h5")
-    XCTAssertEqual(plain.miniLLM?.objective.includeCurrentReward, true)
-    XCTAssertEqual(plain.miniLLM?.objective.gamma, 0.95)
+    // The default's minillm entry is the paper form too; the code form is a variant.
+    XCTAssertEqual(plain.miniLLM?.objective.includeCurrentReward, false)
+    XCTAssertEqual(plain.miniLLM?.objective.gamma, 1)
+    let code = try runner(try load(#"{"methods": ["sft", "minillm"], "method_options": {"minillm": {"gamma": 0.95}}}"#))
+      .studentStageConfig(size: size, entry: "minillm", sftCheckpoint: "sft.h5", teacher: "t.h5")
+    XCTAssertEqual(code.miniLLM?.objective.includeCurrentReward, true, "a file's entry replaces the default's")
+    XCTAssertEqual(code.miniLLM?.objective.gamma, 0.95)
     XCTAssertEqual(paper.miniLLM?.objective.includeCurrentReward, false)
     XCTAssertEqual(paper.miniLLM?.objective.gamma, 1)
     XCTAssertTrue(paper.runDirectory.hasSuffix("students/s/minillm-paper"))
@@ -56,10 +61,10 @@ final class SweepConfigTests: XCTestCase {
     let sweep = try runner(SweepConfig.quickstart)
     let config = try sweep.studentStageConfig(size: SweepConfig.quickstart.students[2], entry: "minillm", sftCheckpoint: "sft.h5", teacher: "t.h5")
     let m = try XCTUnwrap(config.miniLLM)
-    XCTAssertEqual(config.maxNewTokens, SweepConfig.quickstart.minillm.maxNewTokens)  // 48, the rollout length that runs
+    XCTAssertEqual(config.maxNewTokens, SweepConfig.quickstart.minillm.maxNewTokens)  // 64, the rollout length that runs
     XCTAssertEqual(m.rollouts, 64)
     XCTAssertEqual(m.minibatch, 32)
-    XCTAssertEqual(m.objective.ppoEpochs, 2)
+    XCTAssertEqual(m.objective.ppoEpochs, 4)
     XCTAssertEqual(m.teacherShards, 2)
     XCTAssertEqual(config.schedule.kind, .constant)
     XCTAssertEqual(config.schedule.peak, 5e-4)
@@ -95,20 +100,53 @@ final class CommittedSweepConfigTests: XCTestCase {
   static let configs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("configs")
 
-  func testTheAblationSweepResolvesEveryStage() throws {
-    let config = try SweepConfig.load(Self.configs.appendingPathComponent("ablation-minillm.json").path)
+  /// Every stage of a sweep configuration resolves, and no two entries run the same thing.
+  func assertEveryStageResolvesAndDiffers(_ config: SweepConfig, file: StaticString = #filePath, line: UInt = #line) throws {
     try config.validate(worldSize: 2)
     let sweep = try SweepRunner(
       config: config, runDirectory: "run", world: SingleProcessCollective(),
       makeTeacherGroup: { _ in SingleProcessCollective() }, validateFor: 2)
-    var seen: Set<String> = []
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
     for size in config.students {
+      var seen: [String: String] = [:]
       for entry in config.methods {
-        let stage = try sweep.studentStageConfig(size: size, entry: entry, sftCheckpoint: "sft.h5", teacher: "t.h5")
-        seen.insert("\(stage.method.rawValue):\(stage.miniLLM?.objective.includeCurrentReward ?? true):\(stage.miniLLM?.objective.singleStep ?? true):\(stage.miniLLM?.objective.weightSingleStep ?? false):\(stage.onPolicyFraction)")
+        var stage = try sweep.studentStageConfig(size: size, entry: entry, sftCheckpoint: "sft.h5", teacher: "t.h5")
+        stage.runDirectory = ""
+        let key = String(decoding: try encoder.encode(stage), as: UTF8.self)
+        XCTAssertNil(seen[key], "\(entry) runs the same stage as \(seen[key] ?? "")", file: file, line: line)
+        seen[key] = entry
       }
     }
-    // sft, kd, and five distinct distillation stages: every variant really differs.
-    XCTAssertEqual(seen.count, 7, "\(seen)")
+  }
+
+  func testTheAblationSweepResolvesEveryStage() throws {
+    let config = try SweepConfig.load(Self.configs.appendingPathComponent("ablations.json").path)
+    XCTAssertEqual(config.students.map(\.name), ["m"])
+    XCTAssertEqual(config.methods.count, 10)
+    try assertEveryStageResolvesAndDiffers(config)
+  }
+
+  func testTheDefaultBaselinesAreWhatTheyAreNamed() throws {
+    let config = SweepConfig.quickstart
+    try assertEveryStageResolvesAndDiffers(config)
+    let sweep = try SweepRunner(
+      config: config, runDirectory: "run", world: SingleProcessCollective(),
+      makeTeacherGroup: { _ in SingleProcessCollective() }, validateFor: 2)
+    func stage(_ entry: String) throws -> RunConfig {
+      try sweep.studentStageConfig(size: config.students[1], entry: entry, sftCheckpoint: "sft.h5", teacher: "t.h5")
+    }
+    XCTAssertEqual(try stage("kd").kdRatio, 0.5)
+    XCTAssertEqual(try stage("kd-full").kdRatio, 1)
+    XCTAssertEqual(try stage("seqkd").seqkdVariant, "kd")
+    XCTAssertEqual(try stage("seqkd-ce").seqkdVariant, "ce")
+    XCTAssertEqual(try stage("rkl-on-policy").method, .rkl)
+    XCTAssertEqual(try stage("rkl-on-policy").onPolicyFraction, 1)
+    let minillm = try XCTUnwrap(try stage("minillm").miniLLM)
+    XCTAssertFalse(minillm.objective.includeCurrentReward)  // the paper's R_{t+1}
+    XCTAssertEqual(minillm.objective.gamma, 1)
+    XCTAssertNotNil(minillm.pretrainData, "L_PT on: the synthetic task's domain text is D_PT")
+    // Equal steps for every distillation method.
+    XCTAssertEqual(Set(try config.methods.dropFirst().map { try stage($0).steps }).count, 1)
   }
 }

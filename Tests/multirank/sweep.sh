@@ -19,13 +19,14 @@ sweep() { timeout 600 "${MINILLM_MPIRUN[@]}" -n 2 "$binary" sweep "$@"; }
 python3 - "$work/quickstart.json" "$work/reduced.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
-c["data"].update(synthetic_count=600, validation_count=60, vocab_size=300)
+c["data"].update(synthetic_count=600, validation_count=60, selection_count=40, synthetic_pretrain_count=200, vocab_size=300)
 c["teacher"]["training"].update(steps=30, warmup=3, batch_size=8)
 c["sft"].update(steps=12, warmup=2, batch_size=8)
 c["distill"].update(steps=6, warmup=2, batch_size=8)
 c["minillm"].update(steps=4, warmup=1, rollouts=8, minibatch=8, ppo_epochs=1, max_new_tokens=10, batch_size=4)
 c["seqkd"].update(max_new_tokens=10)
-c["evaluation"].update(prompts=12, seeds=[10, 20], max_new_tokens=10)
+c["evaluation"].update(prompts=12, seeds=[10, 20], max_new_tokens=10, selection_prompts=8)
+c["method_options"]["rkl-on-policy"]["max_new_tokens"] = 10
 json.dump(c, open(sys.argv[2], "w"), indent=2)
 PY
 
@@ -35,25 +36,43 @@ import csv, json, sys, xml.etree.ElementTree as ET, pathlib
 results = pathlib.Path(sys.argv[1])
 rows = list(csv.DictReader(open(results / "table.csv", newline="")))
 methods = {(r["size"], r["method"]) for r in rows}
-expected = {("teacher", "teacher")} | {(s, m) for s in ("s", "m", "l") for m in ("sft", "kd", "seqkd", "minillm")}
+entries = json.load(open(results.parent / "sweep.json"))["methods"]
+assert entries == ["sft", "kd", "kd-full", "seqkd", "seqkd-ce", "rkl-on-policy", "minillm"], entries
+expected = {("teacher", "teacher")} | {(s, m) for s in ("s", "m", "l") for m in entries}
 assert methods == expected, methods
 for r in rows:
-    for key in ("rouge_l", "valid_rate", "loss", "reverse_kl", "teacher_nll", "dist_4", "response_length"):
+    for key in ("rouge_l", "valid_rate", "greedy_valid_rate", "distinct_valid", "ece", "loss", "reverse_kl",
+                "teacher_nll", "dist_4", "response_length"):
         float(r[key])  # every model has every metric
+# Every student stage picked its best checkpoint on the selection split, evaluated at each
+# checkpoint with the teacher's scoring; distillation starts from the selected SFT student.
+run = results.parent
+for s in ("s", "m", "l"):
+    for m in entries:
+        done = json.load(open(run / f"students/{s}/{m}/done.json"))
+        assert "final" in done and pathlib.Path(done["checkpoint"]).exists(), done
+        evals = [json.loads(l) for l in open(run / f"students/{s}/{m}/metrics.jsonl") if '"eval_valid_rate"' in l]
+        assert len(evals) >= 2 and all("eval_reverse_kl" in e for e in evals), (s, m, evals)
+families = (results / "families.md").read_text()
+assert "| teacher |" in families and "| l-minillm |" in families and "greedy" in families, families
+assert "length_1-4" in (results / "lengths.md").read_text()
+pt = [json.loads(l)["pt_loss"] for l in open(run / "students/m/minillm/metrics.jsonl") if '"pt_loss"' in l]
+assert pt and all(v > 0 for v in pt), "L_PT on by default"
 teacher = next(r for r in rows if r["method"] == "teacher")
 assert all(int(r["parameters"]) < int(teacher["parameters"]) for r in rows if r is not teacher)
 fits = json.load(open(results / "fits.json"))
-assert set(fits["loss"]) == {"sft", "kd", "seqkd", "minillm"}, fits.keys()
+assert set(fits["loss"]) == set(entries), fits.keys()
 assert all(f.get("exponentInterval95") is not None for f in fits["loss"].values()), "3 sizes give an interval"
 plots = sorted(p.name for p in results.glob("*.svg"))
 for p in results.glob("*.svg"):
     root = ET.parse(p).getroot()
     assert root.tag.endswith("svg") and len(list(root.iter("{http://www.w3.org/2000/svg}polyline"))) >= 1, p
-assert {"loss_vs_size.svg", "rouge_l_vs_size.svg", "curves_s.svg", "curves_m.svg", "curves_l.svg", "minillm_reverse_kl.svg"} <= set(plots), plots
+assert {"loss_vs_size.svg", "rouge_l_vs_size.svg", "curves_s.svg", "curves_m.svg", "curves_l.svg", "minillm_reverse_kl.svg",
+        "valid_rate_vs_length_m.svg", "reverse_kl_vs_step_m.svg"} <= set(plots), plots
 print(f"{len(rows)} rows, fits for {sorted(fits)}, {len(plots)} plots")
 PY
 then
-  pass "reduced quickstart sweep (3 sizes × SFT/KD/SeqKD/MiniLLM + teacher): table, fits and $(ls "$work/straight/results"/*.svg | wc -l) SVG plots ($(tail -n 1 "$work/log"))"
+  pass "reduced quickstart sweep (3 sizes × 7 methods + teacher, checkpoint selection, L_PT): table, breakdowns, fits and $(ls "$work/straight/results"/*.svg | wc -l) SVG plots ($(tail -n 1 "$work/log"))"
 else
   fail "reduced quickstart sweep"
 fi
@@ -117,7 +136,8 @@ c["context_length"] = 128
 c["sft"] = {"steps": 6, "lr": 3e-3, "warmup": 1, "batch_size": 4}
 c["distill"] = {"steps": 4, "lr": 1e-3, "warmup": 1, "batch_size": 4}
 c["minillm"].update(steps=2, lr=1e-3, warmup=1, rollouts=4, minibatch=4, ppo_epochs=1, teacher_shards=2, max_new_tokens=8, batch_size=2)
-c["evaluation"] = {"prompts": 8, "seeds": [10], "max_new_tokens": 8}
+c["evaluation"] = {"prompts": 8, "seeds": [10], "max_new_tokens": 8, "selection_prompts": 6}
+c["data"]["selection_count"] = 20
 json.dump(c, open(out, "w"), indent=2)
 PY
 import csv, json, sys, pathlib
@@ -185,9 +205,9 @@ for l in lines:
     for d in (deps.group(1).split(":") if deps else []):
         assert d in ids.values(), f"{stage} depends on a job not submitted before it"
     ids[stage] = job
-assert list(ids)[0] == "data" and list(ids)[-1] == "report" and "m/minillm" in ids and len(ids) == 17, list(ids)
+assert list(ids)[0] == "data" and list(ids)[-1] == "report" and "m/minillm" in ids and len(ids) == 26, list(ids)
 PY
-  pass "launch/slurm-sweep --dry-run: 17 jobs (data, teacher, SeqKD data, 3 sizes × 4 methods, eval, report), each after its dependencies"
+  pass "launch/slurm-sweep --dry-run: 26 jobs (data, teacher, SeqKD data, 3 sizes × 7 methods, eval, report), each after its dependencies"
 else
   fail "slurm-sweep dry run"
 fi
