@@ -13,8 +13,14 @@ import Randomness
 /// families with long answers (10–30 tokens), where a student that spreads its mass over all
 /// valid answers produces invalid mixtures (duplicates, omissions, wrong items): write a given
 /// set of 4–16 letters in any order, each exactly once; list 5–10 distinct items of a
-/// 16-item category; write 5–12 distinct numbers from 1 to 40 in increasing order. A record
-/// with at most `maximumListedReferences` valid answers lists them all in `references`.
+/// 16-item category; write 5–12 distinct numbers from 1 to 40 in increasing order. The checker
+/// accepts every valid answer, but the training answers follow a few simple modes a small
+/// teacher can learn, so the teacher's distribution is multi-modal: letters in the given order,
+/// reversed or alphabetical; a run of consecutive items of the category's alphabetical list
+/// (wrapping around) from a random start; an arithmetic progression with a random start and
+/// step 1–4. A student that switches modes inside one answer can write an invalid one. A record
+/// with at most `maximumListedReferences` valid answers lists them all in `references`
+/// (letter sets of 6 or more list their modes' answers).
 public enum SyntheticTask {
   /// The families, in the order `generate` draws from.
   public enum Family: String, CaseIterable, Sendable {
@@ -89,25 +95,36 @@ public enum SyntheticTask {
           output: options[pick(options.count)], references: options))
       case .letterSet:
         let set = distinct(4 + pick(13), of: letters)
+        let modes = [set, set.reversed(), set.sorted()]
+        let all = orderedSelections(set.count, of: set)
         records.append(InstructionRecord(
           instruction: "Write each of these letters exactly once, in any order.", input: set.joined(separator: ", "),
-          output: distinct(set.count, of: set).joined(separator: ", "),
-          references: orderedSelections(set.count, of: set).map { $0.joined(separator: ", ") }))
+          output: modes[pick(modes.count)].joined(separator: ", "),
+          references: (all.isEmpty ? distinctInOrder(modes) : all).map { $0.joined(separator: ", ") }))
       case .listMany:
         let category = largeCategories[pick(largeCategories.count)]
         let n = 5 + pick(6)
+        let start = pick(category.items.count)
+        let run = (0..<n).map { category.items[(start + $0) % category.items.count] }
         records.append(InstructionRecord(
-          instruction: "Name \(n) different \(category.plural), separated by commas.",
-          output: distinct(n, of: category.items).joined(separator: ", ")))
+          instruction: "Name \(n) different \(category.plural), separated by commas.", output: run.joined(separator: ", ")))
       case .numberSequence:
         let n = 5 + pick(8)
-        let numbers = distinct(n, of: (1...numberSequenceMaximum).map(String.init)).map { Int($0)! }.sorted()
+        let step = 1 + pick(min(4, (numberSequenceMaximum - 1) / (n - 1)))
+        let first = 1 + pick(numberSequenceMaximum - (n - 1) * step)
+        let numbers = (0..<n).map { first + $0 * step }
         records.append(InstructionRecord(
           instruction: "Write \(n) different numbers from 1 to \(numberSequenceMaximum) in increasing order.",
           output: numbers.map(String.init).joined(separator: ", ")))
       }
     }
     return records
+  }
+
+  /// The lists in their first order of appearance, without repeats.
+  static func distinctInOrder(_ lists: [[String]]) -> [[String]] {
+    var seen = Set<[String]>()
+    return lists.filter { seen.insert($0).inserted }
   }
 
   /// Every ordered selection of `k` distinct items, when there are at most

@@ -30,6 +30,8 @@ extension SweepRunner {
       try write(validRateByLength(models: models.filter { $0.size == size.name }, size: size, buckets: buckets).svg(),
         "valid_rate_vs_length_\(size.name).svg")
       try write(reverseKLCurves(size: size).svg(), "reverse_kl_vs_step_\(size.name).svg")
+      try write(exposureBiasCurves(models: models.filter { $0.size == size.name }, size: size).svg(),
+        "exposure_bias_\(size.name).svg")
     }
     return familyTable + "\n" + lengthTable
   }
@@ -64,6 +66,22 @@ extension SweepRunner {
     for model in models {
       let points = midpoints.compactMap { m in model.mean["valid_rate/length_" + m.name].map { (m.x, $0) } }
       plot.add(LinePlot.Series(name: model.method, x: points.map(\.0), y: points.map(\.1)))
+    }
+    return plot
+  }
+
+  /// ExAccErr(l) against generation length l, one series per method (from eval/NAME.json).
+  func exposureBiasCurves(models: [EvaluatedModel], size: ModelShape) -> LinePlot {
+    var plot = LinePlot(
+      title: "exposure bias (ExAccErr, teacher as oracle), student \(size.name)", xLabel: "generation length l",
+      yLabel: "ExAccErr(l) (%)")
+    for model in models {
+      guard let data = FileManager.default.contents(atPath: evaluationPath(model.name)),
+        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        let exposure = object["exposure_bias"] as? [String: Any], let curve = exposure["exaccerr"] as? [Any]
+      else { continue }
+      let points = curve.enumerated().compactMap { item in (item.element as? Double).map { (Double(item.offset + 1), $0) } }
+      if !points.isEmpty { plot.add(LinePlot.Series(name: model.method, x: points.map(\.0), y: points.map(\.1))) }
     }
     return plot
   }

@@ -83,7 +83,7 @@ public struct SweepConfig: Codable, Sendable, Equatable {
   public struct Teacher: Codable, Sendable, Equatable {
     public var checkpoint: String?
     public var shape = ModelShape(name: "teacher", dModel: 128, nLayer: 4, nHead: 4)
-    public var training = StageSettings(steps: 4000, lr: 3e-3, warmup: 50, batchSize: 16)
+    public var training = StageSettings(steps: 5000, lr: 3e-3, warmup: 50, batchSize: 16)
     enum CodingKeys: String, CodingKey { case checkpoint, shape, training }
     public init() {}
   }
@@ -136,13 +136,16 @@ public struct SweepConfig: Codable, Sendable, Equatable {
     public var noRepeatSeesPrompt = true
     /// Also decode greedily once: greedy scores and the calibration error.
     public var greedy = true
+    /// Evaluation prompts on which each student's exposure bias (ExAccErr, the teacher as the
+    /// oracle) is measured; 0: skip.
+    public var exposureBiasPrompts = 100
     /// Prompts of the selection split evaluated at each checkpoint, and the one seed used.
     public var selectionPrompts = 100
     public var selectionSeed: UInt64 = 1
     enum CodingKeys: String, CodingKey {
       case prompts, seeds, maxNewTokens = "max_new_tokens", noRepeatNgramSize = "no_repeat_ngram_size"
       case noRepeatSeesPrompt = "no_repeat_sees_prompt", greedy, selectionPrompts = "selection_prompts"
-      case selectionSeed = "selection_seed"
+      case selectionSeed = "selection_seed", exposureBiasPrompts = "exposure_bias_prompts"
     }
     public init() {}
     public init(from decoder: Decoder) throws {
@@ -156,6 +159,7 @@ public struct SweepConfig: Codable, Sendable, Equatable {
       greedy = try c.decodeIfPresent(Bool.self, forKey: .greedy) ?? d.greedy
       selectionPrompts = try c.decodeIfPresent(Int.self, forKey: .selectionPrompts) ?? d.selectionPrompts
       selectionSeed = try c.decodeIfPresent(UInt64.self, forKey: .selectionSeed) ?? d.selectionSeed
+      exposureBiasPrompts = try c.decodeIfPresent(Int.self, forKey: .exposureBiasPrompts) ?? d.exposureBiasPrompts
     }
   }
 

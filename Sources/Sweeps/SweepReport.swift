@@ -18,8 +18,8 @@ struct EvaluatedModel {
 extension SweepRunner {
   /// The metrics shown, in column order (those the evaluation produced).
   static let tableMetrics = [
-    "rouge_l", "valid_rate", "greedy_valid_rate", "distinct_valid", "ece", "exact_match", "loss", "reverse_kl", "teacher_nll",
-    "dist_4", "response_length",
+    "rouge_l", "valid_rate", "greedy_valid_rate", "distinct_valid", "ece", "exaccerr_16", "exact_match", "loss", "reverse_kl",
+    "teacher_nll", "dist_4", "response_length", "exaccerr_4", "exaccerr_8", "exaccerr_32",
   ]
   /// The metrics fitted against size: higher is better for scores, lower for losses.
   static let fittedMetrics = ["rouge_l", "valid_rate", "loss"]
@@ -39,7 +39,10 @@ extension SweepRunner {
       }
     }
     // Markdown: the main metrics with Rouge-L's spread; the CSV has every metric and spread.
-    var compact = ResultsTable(metricNames: present.filter { $0 != "exact_match" }.flatMap { $0 == "rouge_l" ? [$0, $0 + "_std"] : [$0] })
+    let fullTableOnly: Set<String> = ["exact_match", "exaccerr_4", "exaccerr_8", "exaccerr_32"]
+    var compact = ResultsTable(metricNames: present.filter { !fullTableOnly.contains($0) }.flatMap {
+      ["rouge_l", "valid_rate"].contains($0) ? [$0, $0 + "_std"] : [$0]
+    })
     for model in models {
       for metric in compact.metricNames {
         compact.set(metric, to: table.value(metric, sizeLabel: model.size, parameterCount: model.parameters, method: model.method),

@@ -250,7 +250,19 @@ extension SweepRunner {
     }
   }
 
-  /// Evaluates the teacher and every student (each skipped once its results exist).
+  /// The generation lengths l at which ExAccErr(l) enters the results table.
+  static let exposureBiasLengths = [4, 8, 16, 32]
+
+  /// The tokenizer's EOS id.
+  func eosToken() throws -> Int32 {
+    guard let eos = try BPETokenizer.load(contentsOf: tokenizerPath).specialTokenID("<|endoftext|>") else {
+      throw SweepError("\(tokenizerPath) has no <|endoftext|>")
+    }
+    return eos
+  }
+
+  /// Evaluates the teacher and every student (each skipped once its results exist); for each
+  /// student also the exposure bias (ExAccErr against the teacher as the oracle).
   func evaluateAll(teacher: String, students: [(size: ModelShape, method: String, path: String)]) throws {
     let tokenizer = try BPETokenizer.load(contentsOf: tokenizerPath)
     let evaluator = try Evaluator(
@@ -267,7 +279,20 @@ extension SweepRunner {
       if FileManager.default.fileExists(atPath: path) { continue }
       let started = Date()
       let loaded = model.name == "teacher" ? teacherModel : try Checkpoint.read(model.path).model
-      let result = try evaluator.evaluate(model: loaded, teacher: scoring, protocol: protocolSettings)
+      var result = try evaluator.evaluate(model: loaded, teacher: scoring, protocol: protocolSettings)
+      var exposure: [String: Any] = [:]
+      if model.name != "teacher" && config.evaluation.exposureBiasPrompts > 0 {
+        let measured = try ExposureBias.measure(
+          student: loaded, oracle: teacherModel, prompts: Array(evaluator.promptTokens.prefix(config.evaluation.exposureBiasPrompts)),
+          maxNewTokens: config.evaluation.maxNewTokens, eos: try eosToken(), seed: protocolSettings.seeds[0], group: world)
+        let curve = (1...config.evaluation.maxNewTokens).map { measured.exAccErr(length: $0) ?? .nan }
+        for l in Self.exposureBiasLengths where l <= curve.count && curve[l - 1].isFinite {
+          (result.mean["exaccerr_\(l)"], result.standardDeviation["exaccerr_\(l)"]) = (curve[l - 1], 0)
+        }
+        let (r, epsilon) = measured.accumulated
+        exposure = ["exaccerr": curve.map { $0.isFinite ? $0 as Any : NSNull() }, "r": r, "epsilon": epsilon,
+          "responses_reaching_step": measured.studentPrefixCount]
+      }
       if world.rank == 0 {
         log("    \(model.name): " + String(format: "Rouge-L %.2f", result.mean["rouge_l"] ?? 0)
           + (result.mean["valid_rate"].map { String(format: ", valid %.1f%%", $0) } ?? "")
@@ -278,6 +303,7 @@ extension SweepRunner {
           "name": model.name, "size": model.size, "method": model.method, "checkpoint": model.path,
           "parameters": loaded.layout.effectiveParameterCount, "mean": result.mean, "std": result.standardDeviation,
           "seeds": protocolSettings.seeds.map { Int($0) }, "prompts": evaluator.records.count,
+          "exposure_bias": exposure,
         ], to: path)
     }
   }

@@ -148,6 +148,9 @@ public final class Evaluator {
     var metrics: [String: Double]
   }
 
+  /// The prompt tokens of every kept record (the template applied), in order.
+  public var promptTokens: [[Int32]] { examples.map(\.prompt) }
+
   /// This rank's record indices.
   var localIndices: [Int] { Array(stride(from: group.rank, to: records.count, by: group.size)) }
 

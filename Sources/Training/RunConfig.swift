@@ -79,6 +79,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var seqkdVariant: String
   /// MiniLLM only.
   public var miniLLM: MiniLLMRunSettings?
+  /// The ranking method only.
+  public var ranking: RankingLossSettings?
 
   enum CodingKeys: String, CodingKey {
     case method, teacher, initFrom = "init_from", data, tokenizer, runDirectory = "run_directory", model
@@ -87,7 +89,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case overlapGradientReduction = "overlap_gradient_reduction"
     case kdRatio = "kd_ratio", beta, skewLambda = "skew_lambda", temperature
     case onPolicyFraction = "on_policy_fraction", maxNewTokens = "max_new_tokens", seqkdVariant = "seqkd_variant"
-    case miniLLM = "minillm"
+    case miniLLM = "minillm", ranking
   }
 
   /// The per-token loss of a teacher-forced step.
@@ -97,13 +99,14 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case .kd: return .kdMix
     case .seqkd: return seqkdVariant == "ce" ? .crossEntropy : .kdMix
     case .gkd, .rkl, .jsd, .tvd, .sfkl, .srkl, .minillm: return .divergence
+    case .ranking: return .ranking
     }
   }
 
   /// The divergence of the divergence methods (GKD: JSD(β)); nil for the others.
   public var divergence: Divergence? {
     switch method {
-    case .sft, .kd, .seqkd: return nil
+    case .sft, .kd, .seqkd, .ranking: return nil
     case .rkl, .minillm: return .reverseKL
     case .jsd, .gkd: return .jensenShannon(beta: beta)
     case .tvd: return .totalVariation
@@ -148,6 +151,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
       onPolicyFraction == 0 || (divergence != nil && method != .minillm), "on_policy_fraction",
       "needs a divergence method (rkl, jsd, tvd, sfkl, srkl, gkd): student samples have no reference tokens for CE")
     try require((method == .minillm) == (miniLLM != nil), "minillm", "settings are given exactly for --method minillm")
+    try require((method == .ranking) == (ranking != nil), "ranking", "settings are given exactly for --method ranking")
+    if let r = ranking {
+      try require(r.samples >= 2, "ranking_samples", "must be ≥ 2, got \(r.samples)")
+      try require(r.margin >= 0, "ranking_margin", "must be ≥ 0, got \(r.margin)")
+      try require(r.ceWeight >= 0, "ranking_ce_weight", "must be ≥ 0, got \(r.ceWeight)")
+    }
     if let m = miniLLM {
       let o = m.objective
       try require((0...1).contains(o.alpha), "alpha", "must be in [0, 1], got \(o.alpha)")
@@ -177,7 +186,7 @@ extension RunConfig {
   /// evaluation and paths may change.)
   static let resumeInvariantKeys = [
     "method", "seed", "batch_size", "optimizer", "gradient_clip", "kd_ratio", "beta", "skew_lambda", "temperature",
-    "on_policy_fraction", "max_new_tokens", "seqkd_variant", "minillm",
+    "on_policy_fraction", "max_new_tokens", "seqkd_variant", "minillm", "ranking",
   ]
 
   /// The first setting in which this run differs from the recorded run configuration (JSON

@@ -50,20 +50,9 @@ public final class TeacherForcedTrainer {
       if config.onPolicyFraction > 0 && onPolicyCoin(state.step) < config.onPolicyFraction {
         chosen = try studentResponses(to: chosen)
       }
-      let batch = SequenceBatch(examples: chosen, pad: state.padToken)
-      let tokens = TokenBatch(B: batch.B, T: batch.T, tokens: batch.tokens)
-      // The loss is the mean over every response token of the global batch.
-      let localWeight = Double(batch.lossMask.reduce(0, +))
-      let globalWeight = try group.allReduce(localWeight, op: .sum)
-      guard globalWeight > 0 else { throw TrainingError("step \(state.step): the global batch has no response tokens") }
       model.zeroGradients()
-      let teacherLogProbs = teacher.map { teacher in
-        logProbabilities(
-          logits: teacher.forward(tokens), N: tokens.B * tokens.T, V: teacher.config.vocabSize,
-          Vp: teacher.config.paddedVocabSize, temperature: config.temperature)
-      }
-      let logits = model.forward(tokens)
-      let loss = objective(batch: batch, logits: logits, teacherLogProbs: teacherLogProbs, scale: Float(1 / globalWeight))
+      let (lossSum, globalWeight, globalTokens) = try config.ranking.map { try rankingForwardBackward(prompts: chosen, settings: $0) }
+        ?? teacherForcedForward(chosen)
       if config.overlapGradientReduction && group.size > 1 {
         let reduction = OverlappedGradientReduction(gradients: model.gradients, group: group)
         var failure: Error?
@@ -76,20 +65,39 @@ public final class TeacherForcedTrainer {
         model.backward()
         try allReduceGradients(model.gradients, over: group)
       }
-      let meanLoss = try group.allReduce(loss.lossSum, op: .sum) / globalWeight
+      let meanLoss = try group.allReduce(lossSum, op: .sum) / globalWeight
       try state.requireFinite(loss: meanLoss)
       let update = try state.applyGradients(loss: meanLoss)
       var record: [String: Any] = [
         "step": state.step, "loss": meanLoss, "learning_rate": Double(update.learningRate),
-        "gradient_norm": update.gradientNorm, "tokens": Int(globalWeight), "seconds": Date().timeIntervalSince(stepStart),
+        "gradient_norm": update.gradientNorm, "tokens": Int(globalTokens), "seconds": Date().timeIntervalSince(stepStart),
       ]
       for (name, value) in try state.evaluateIfDue() { record[name] = value }
       if group.rank == 0 {
-        progress?(state.step, meanLoss, update.learningRate, globalWeight)
+        progress?(state.step, meanLoss, update.learningRate, globalTokens)
         try metricsLog?.append(record)
       }
       if state.checkpointDue(target: target) { try state.saveCheckpoint() }
     }
+  }
+
+  /// The teacher-forced forward: the objective's loss over the batch as the mean over every
+  /// response token of the global batch; writes dlogits into the student. Returns this rank's
+  /// loss sum, the global token count (the divisor) and the same count as tokens.
+  func teacherForcedForward(_ chosen: [TokenizedExample]) throws -> (lossSum: Double, globalWeight: Double, tokens: Double) {
+    let batch = SequenceBatch(examples: chosen, pad: state.padToken)
+    let tokens = TokenBatch(B: batch.B, T: batch.T, tokens: batch.tokens)
+    let localWeight = Double(batch.lossMask.reduce(0, +))
+    let globalWeight = try state.group.allReduce(localWeight, op: .sum)
+    guard globalWeight > 0 else { throw TrainingError("step \(state.step): the global batch has no response tokens") }
+    let teacherLogProbs = teacher.map { teacher in
+      logProbabilities(
+        logits: teacher.forward(tokens), N: tokens.B * tokens.T, V: teacher.config.vocabSize,
+        Vp: teacher.config.paddedVocabSize, temperature: config.temperature)
+    }
+    let logits = state.model.forward(tokens)
+    let loss = objective(batch: batch, logits: logits, teacherLogProbs: teacherLogProbs, scale: Float(1 / globalWeight))
+    return (loss.lossSum, globalWeight, globalWeight)
   }
 
   /// The same uniform draw on every rank for a step (seeded by the run's seed and the step).
@@ -134,6 +142,8 @@ public final class TeacherForcedTrainer {
       return MaskedLoss(
         lossSum: (1 - config.kdRatio) * parts.crossEntropy.lossSum + config.kdRatio * parts.forwardKL.lossSum,
         weightSum: parts.crossEntropy.weightSum)
+    case .ranking:
+      preconditionFailure("the ranking objective runs in rankingForwardBackward")
     case .divergence:
       return divergenceLoss(
         config.divergence!, dlogits: model.dlogits, studentLogits: logits, teacherLogProbs: teacherLogProbs!,

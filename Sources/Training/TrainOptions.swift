@@ -49,6 +49,10 @@ public struct TrainOptions: Codable, Sendable, Equatable {
   public var onPolicyFraction: Double?
   public var maxNewTokens: Int?
   public var seqkdVariant: String?
+  /// The ranking method: samples per prompt, hinge margin, weight of CE on the best.
+  public var rankingSamples: Int?
+  public var rankingMargin: Double?
+  public var rankingCeWeight: Double?
   // MiniLLM.
   public var alpha: Double?
   public var teacherShards: Int?
@@ -75,6 +79,7 @@ public struct TrainOptions: Codable, Sendable, Equatable {
     case replicaCheckEvery = "replica_check_every", overlapReduction = "overlap_reduction"
     case kdRatio = "kd_ratio", beta, skewLambda = "skew_lambda", temperature
     case onPolicyFraction = "on_policy_fraction", maxNewTokens = "max_new_tokens", seqkdVariant = "seqkd_variant"
+    case rankingSamples = "ranking_samples", rankingMargin = "ranking_margin", rankingCeWeight = "ranking_ce_weight"
     case alpha, teacherShards = "teacher_shards", rollouts, minibatch, ppoEpochs = "ppo_epochs", ppoClip = "ppo_clip"
     case gamma, rewardScaling = "reward_scaling", rewardClip = "reward_clip", paperReturns = "paper_returns"
     case noLengthNormalization = "no_length_normalization", noWhitenAdvantages = "no_whiten_advantages"
@@ -177,7 +182,17 @@ public struct TrainOptions: Codable, Sendable, Equatable {
         throw TrainingError("invalid config: \(name) applies to --method minillm only, not \(method.rawValue)")
       }
     }
-    let config = RunConfig(
+    var ranking: RankingLossSettings?
+    if method == .ranking {
+      let d = RankingLossSettings()
+      ranking = RankingLossSettings(
+        samples: rankingSamples ?? d.samples, margin: rankingMargin ?? d.margin, ceWeight: rankingCeWeight ?? d.ceWeight)
+    } else if let (name, _) = [("ranking_samples", rankingSamples != nil), ("ranking_margin", rankingMargin != nil),
+      ("ranking_ce_weight", rankingCeWeight != nil)].first(where: { $0.1 })
+    {
+      throw TrainingError("invalid config: \(name) applies to --method ranking only, not \(method.rawValue)")
+    }
+    var config = RunConfig(
       method: method, teacher: method.needsTeacher ? teacher : nil, initFrom: initFrom, data: data, tokenizer: tokenizer,
       runDirectory: runDir, model: model, batchSize: batchSize ?? MethodRecipes.batchSize, steps: steps,
       schedule: resolvedSchedule, optimizer: optimizer, gradientClip: gradientClip ?? MethodRecipes.gradientClip,
@@ -187,6 +202,7 @@ public struct TrainOptions: Codable, Sendable, Equatable {
       skewLambda: skewLambda ?? MethodRecipes.skewLambda, temperature: temperature ?? MethodRecipes.temperature,
       onPolicyFraction: onPolicyFraction ?? recipe.onPolicyFraction, maxNewTokens: maxNewTokens ?? recipe.maxNewTokens,
       seqkdVariant: seqkdVariant ?? MethodRecipes.seqkdVariant, miniLLM: miniLLM)
+    config.ranking = ranking
     try config.validate()
     return config
   }

@@ -17,6 +17,9 @@ public enum TrainingMethod: String, Codable, Sendable, CaseIterable {
   case rkl, jsd, tvd, sfkl, srkl
   /// Reverse-KL policy gradients with teacher-mixed sampling.
   case minillm
+  /// The MiniLLM paper's Alternative #2: K student samples per prompt ranked by the teacher's
+  /// log-likelihood; a margin loss between the best and the worst plus λ·CE on the best.
+  case ranking
 
   /// Whether the method needs a teacher checkpoint.
   public var needsTeacher: Bool { self != .sft }
@@ -36,4 +39,6 @@ public enum TokenObjective: String, Codable, Sendable {
   case kdMix = "kd"
   /// A divergence to the teacher (run config's divergence fields).
   case divergence
+  /// The ranking loss on the student's own samples (`rankingLossWeights`).
+  case ranking
 }

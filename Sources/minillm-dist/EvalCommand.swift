@@ -19,7 +19,10 @@ struct EvalCommand: ParsableCommand {
     discussion: """
       The evaluation set is instruction JSONL (instruction, input, output, optional references).
       --protocol paper samples with temperature 1, top-k 0, top-p 1, no_repeat_ngram_size 6 and
-      seeds 10, 20, 30, 40, 50 and reports mean ± standard deviation over seeds. With --teacher,
+      seeds 10, 20, 30, 40, 50 and reports mean ± standard deviation over seeds
+      (--no-repeat-ngram-size 0 turns the ban off; --no-repeat-ignores-prompt lets an answer
+      copy the prompt). On the synthetic task the valid rate is also given per family and per
+      answer length, with the distinct valid answers per prompt over the seeds. With --teacher,
       the student's samples are scored by the teacher (sharded over --teacher-shards ranks).
       """)
 
@@ -31,6 +34,10 @@ struct EvalCommand: ParsableCommand {
   @Option(name: .customLong("protocol"), help: "paper (5 seeds) or quick (first seed only); same sampling settings.") var protocolName: String = "paper"
   @Option(help: "Seeds, comma-separated (overrides the protocol's).") var seeds: String?
   @Option(help: "Longest generated response, in tokens.") var maxNewTokens = 256
+  @Option(help: "No-repeat n-gram ban (the paper's protocol: 6; 0 turns it off, as for tasks judged by exact validity).")
+  var noRepeatNgramSize = 6
+  @Flag(help: "The no-repeat ban counts only the response's n-grams, not the prompt's.") var noRepeatIgnoresPrompt = false
+  @Flag(help: "Also decode greedily once: greedy scores and, on the synthetic task, the calibration error (ECE).") var greedy = false
   @Option(help: "Longest prompt kept, in tokens (longer ones are dropped).") var maxPromptLength = 256
   @Option(help: "Records evaluated (0: all).") var prompts = 0
   @Option(help: "Sequences per generation batch per rank.") var batchSize = 8
@@ -40,6 +47,7 @@ struct EvalCommand: ParsableCommand {
   func validate() throws {
     guard ["paper", "quick"].contains(protocolName) else { throw ValidationError("--protocol must be paper or quick") }
     guard !models.isEmpty else { throw ValidationError("give at least one --model CHECKPOINT") }
+    guard noRepeatNgramSize >= 0 else { throw ValidationError("--no-repeat-ngram-size must be ≥ 0, got \(noRepeatNgramSize)") }
   }
 
   /// The protocol the options select.
@@ -47,6 +55,9 @@ struct EvalCommand: ParsableCommand {
     var chosen = EvaluationProtocol.paper(maxNewTokens: maxNewTokens)
     if protocolName == "quick" { chosen = chosen.firstSeeds(1) }
     if let seeds { chosen.seeds = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) } }
+    chosen.sampling.noRepeatNgramSize = noRepeatNgramSize
+    chosen.sampling.noRepeatSeesPrompt = !noRepeatIgnoresPrompt
+    chosen.greedyPass = greedy
     return chosen
   }
 

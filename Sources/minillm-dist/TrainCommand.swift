@@ -50,6 +50,9 @@ struct TrainCommand: ParsableCommand {
     help: "Longest sampled response in on-policy steps, MiniLLM rollouts and SeqKD (default \(teacherForcedDefault(\.maxNewTokens)); minillm: \(miniLLMDefault(\.maxNewTokens))).")
   var maxNewTokens: Int?
   @Option(help: "SeqKD: train on the teacher's responses with the KD mix (kd, the authors' scripts) or pure cross-entropy (ce, textbook).") var seqkdVariant: String?
+  @Option(help: "Ranking: responses sampled from the student per prompt (default \(RankingLossSettings().samples)).") var rankingSamples: Int?
+  @Option(help: "Ranking: hinge margin between the best and the worst response's mean log q (default \(RankingLossSettings().margin)).") var rankingMargin: Double?
+  @Option(help: "Ranking: weight of the cross-entropy on the best response (default \(RankingLossSettings().ceWeight)).") var rankingCeWeight: Double?
   @Option(help: "MiniLLM: teacher-mix strength α of the sampling distribution (default \(miniLLMFlags.alpha)).") var alpha: Double?
   @Option(help: "MiniLLM: ranks per teacher group (divides the world size; default \(MethodRecipes.teacherShards)).") var teacherShards: Int?
   @Option(help: "MiniLLM: prompts per rollout collection, over all ranks (a multiple of the number of ranks; default \(MethodRecipes.rollouts)).") var rollouts: Int?
@@ -114,6 +117,7 @@ struct TrainCommand: ParsableCommand {
     o.overlapReduction = overlapReduction ? true : nil
     (o.kdRatio, o.beta, o.skewLambda, o.temperature) = (kdRatio, beta, skewLambda, temperature)
     (o.onPolicyFraction, o.maxNewTokens, o.seqkdVariant) = (onPolicyFraction, maxNewTokens, seqkdVariant)
+    (o.rankingSamples, o.rankingMargin, o.rankingCeWeight) = (rankingSamples, rankingMargin, rankingCeWeight)
     (o.alpha, o.teacherShards, o.rollouts, o.minibatch, o.ppoEpochs, o.ppoClip) = (alpha, teacherShards, rollouts, minibatch, ppoEpochs, ppoClip)
     (o.gamma, o.rewardScaling, o.rewardClip, o.lambdaPt) = (gamma, rewardScaling, rewardClip, lambdaPt)
     o.paperReturns = paperReturns ? true : nil

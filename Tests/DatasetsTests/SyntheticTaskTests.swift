@@ -52,7 +52,11 @@ final class SyntheticTaskTests: XCTestCase {
         let n = record.input.components(separatedBy: ", ").count
         XCTAssertTrue((4...16).contains(n))
         XCTAssertEqual(Set(items), Set(record.input.components(separatedBy: ", ")))
-        XCTAssertEqual(record.references.count, n == 4 ? 24 : n == 5 ? 120 : 0, "\(record)")
+        if n <= 5 {
+          XCTAssertEqual(record.references.count, n == 4 ? 24 : 120, "\(record)")
+        } else {
+          XCTAssertTrue((1...3).contains(record.references.count) && record.references.contains(record.output), "\(record)")
+        }
         XCTAssertEqual(Set(record.references).count, record.references.count)
       case .listMany:
         XCTAssertTrue((5...10).contains(items.count))
