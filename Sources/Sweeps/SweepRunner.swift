@@ -157,7 +157,9 @@ public final class SweepRunner {
     stageNumber += 1
     if let onlyStage, onlyStage != key { return }
     if world.rank == 0 { log("==> [\(stageNumber)/\(stageCount)] \(title)") }
+    let started = Date()
     try body()
+    if world.rank == 0 { log(String(format: "    stage %@ took %.1f s", key, Date().timeIntervalSince(started))) }
     if onlyStage != nil { ranOnlyStage = true }
   }
 

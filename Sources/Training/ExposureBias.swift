@@ -24,6 +24,13 @@ public struct ExposureBias: Sendable {
   public var oraclePrefixError: [Double]
   public var oraclePrefixCount: [Double]
 
+  public init(studentPrefixError: [Double], studentPrefixCount: [Double], oraclePrefixError: [Double], oraclePrefixCount: [Double]) {
+    self.studentPrefixError = studentPrefixError
+    self.studentPrefixCount = studentPrefixCount
+    self.oraclePrefixError = oraclePrefixError
+    self.oraclePrefixCount = oraclePrefixCount
+  }
+
   /// R(l) and ε(l) for l = 1…maxNewTokens (steps no response reached add nothing).
   public var accumulated: (r: [Double], epsilon: [Double]) {
     var r: [Double] = []
@@ -81,6 +88,13 @@ public struct ExposureBias: Sendable {
     return ExposureBias(
       studentPrefixError: Array(sums[0..<steps]), studentPrefixCount: Array(sums[steps..<(2 * steps)]),
       oraclePrefixError: Array(sums[(2 * steps)..<(3 * steps)]), oraclePrefixCount: Array(sums[(3 * steps)...]))
+  }
+
+  /// `stepErrors`, for tests.
+  public static func stepErrorsForTesting(student: GPT, oracle: GPT, prompts: [[Int32]], responses: [[Int32]], pad: Int32) throws
+    -> [[Double]]
+  {
+    try stepErrors(student: student, oracle: oracle, prompts: prompts, responses: responses, pad: pad)
   }
 
   /// KL(p ‖ q) at every response step of each sequence prompt + response (the distribution of
