@@ -594,7 +594,7 @@ private struct Axis {
 }
 
 /// Writes the SVG document one element per line, escaping all attribute values and text.
-private struct SVGWriter {
+struct SVGWriter {
   private(set) var text = ""
 
   /// A line of markup, as is.
@@ -636,7 +636,7 @@ private func n(_ value: Double) -> String {
 }
 
 /// Text or attribute content with XML's special characters escaped.
-private func escaped(_ text: String) -> String {
+func escaped(_ text: String) -> String {
   var result = ""
   for scalar in text.unicodeScalars {
     switch scalar {

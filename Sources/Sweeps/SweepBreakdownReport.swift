@@ -32,6 +32,15 @@ extension SweepRunner {
       try write(reverseKLCurves(size: size).svg(), "reverse_kl_vs_step_\(size.name).svg")
       try write(exposureBiasCurves(models: models.filter { $0.size == size.name }, size: size).svg(),
         "exposure_bias_\(size.name).svg")
+      let sized = models.filter { $0.size == size.name }
+      try write(entryBars(models: sized, size: size, metrics: [
+        ("valid rate", { $0.mean["valid_rate"] }, { $0.std["valid_rate"] }),
+        ("long families", { m in Self.meanOf(m, Self.longFamilies.map { "valid_rate/" + $0 }) }, { _ in nil }),
+        ("greedy", { $0.mean["greedy_valid_rate"] }, { _ in nil }),
+      ], yLabel: "valid rate (%)").svg(), "bars_valid_rate_\(size.name).svg")
+      try write(entryBars(models: sized, size: size, metrics: [
+        ("reverse KL (sequence)", { $0.mean["reverse_kl"] }, { $0.std["reverse_kl"] }),
+      ], yLabel: "KL(q ‖ p), teacher-scored").svg(), "bars_reverse_kl_\(size.name).svg")
     }
     return familyTable + "\n" + lengthTable
   }
@@ -66,6 +75,27 @@ extension SweepRunner {
     for model in models {
       let points = midpoints.compactMap { m in model.mean["valid_rate/length_" + m.name].map { (m.x, $0) } }
       plot.add(LinePlot.Series(name: model.method, x: points.map(\.0), y: points.map(\.1)))
+    }
+    return plot
+  }
+
+  /// The long many-answer families (the mechanism's test).
+  static let longFamilies = ["letterSet", "listMany", "numberSequence"]
+
+  static func meanOf(_ model: EvaluatedModel, _ keys: [String]) -> Double? {
+    let values = keys.compactMap { model.mean[$0] }
+    return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+  }
+
+  /// One group of bars per entry of one size (the ablation bars of an ablation sweep).
+  func entryBars(
+    models: [EvaluatedModel], size: ModelShape,
+    metrics: [(name: String, value: (EvaluatedModel) -> Double?, error: (EvaluatedModel) -> Double?)], yLabel: String
+  ) -> BarPlot {
+    var plot = BarPlot(title: "\(yLabel) per entry, student \(size.name)", yLabel: yLabel, categories: models.map(\.method))
+    for metric in metrics {
+      plot.series.append(BarPlot.Series(
+        name: metric.name, values: models.map { metric.value($0) ?? .nan }, errors: models.map { metric.error($0) ?? 0 }))
     }
     return plot
   }
