@@ -146,16 +146,20 @@ extension SweepRunner {
     return plot
   }
 
-  /// MiniLLM's per-token reverse KL to the teacher per iteration, one series per size.
+  /// MiniLLM's per-token reverse KL to the teacher per iteration: one series per size and
+  /// MiniLLM entry (variants included, named SIZE ENTRY when there are several).
   func miniLLMCurve() -> LinePlot? {
-    guard config.methods.contains("minillm") else { return nil }
+    let entries = config.methods.filter { (try? config.method(of: $0)) == .minillm }
+    guard !entries.isEmpty else { return nil }
     var plot = LinePlot(title: "MiniLLM: reverse KL per token to the teacher", xLabel: "iteration", yLabel: "KL(q ‖ p) per token")
     for size in config.students {
-      let points = metricsLog(studentDirectory(size, "minillm") + "/metrics.jsonl").compactMap { r -> (Double, Double)? in
-        guard let iteration = r["iteration"] as? Int, let kl = r["reverse_kl_per_token"] as? Double else { return nil }
-        return (Double(iteration), kl)
+      for entry in entries {
+        let points = metricsLog(studentDirectory(size, entry) + "/metrics.jsonl").compactMap { r -> (Double, Double)? in
+          guard let iteration = r["iteration"] as? Int, let kl = r["reverse_kl_per_token"] as? Double else { return nil }
+          return (Double(iteration), kl)
+        }
+        plot.add(LinePlot.Series(name: entries.count == 1 ? size.name : "\(size.name) \(entry)", x: points.map(\.0), y: points.map(\.1)))
       }
-      plot.add(LinePlot.Series(name: size.name, x: points.map(\.0), y: points.map(\.1)))
     }
     return plot
   }
