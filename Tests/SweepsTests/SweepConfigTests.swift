@@ -123,7 +123,7 @@ final class CommittedSweepConfigTests: XCTestCase {
   func testTheAblationSweepResolvesEveryStage() throws {
     let config = try SweepConfig.load(Self.configs.appendingPathComponent("ablations.json").path)
     XCTAssertEqual(config.students.map(\.name), ["m"])
-    XCTAssertEqual(config.methods.count, 11)
+    XCTAssertEqual(config.methods.count, 12)
     try assertEveryStageResolvesAndDiffers(config)
   }
 
