@@ -129,12 +129,13 @@ extension SweepRunner {
   }
 
   /// Training loss against step for every teacher-forced stage of one student size; the
-  /// distillation stages continue from the SFT student, so their steps start after its.
+  /// distillation stages continue from the SFT student, so their steps start after its (MiniLLM
+  /// entries, variants included, are in minillm_reverse_kl.svg).
   func trainingCurves(size: ModelShape) -> LinePlot {
     var plot = LinePlot(
       title: "training loss, student \(size.name)", xLabel: "step (distillation continues from SFT)", yLabel: "loss",
       yScale: .log)
-    for method in config.methods where method != "minillm" {
+    for method in config.methods where (try? config.method(of: method)) != .minillm {
       let offset = method == "sft" ? 0.0 : Double(config.sft.steps)
       let records = metricsLog(studentDirectory(size, method) + "/metrics.jsonl")
       let points = records.compactMap { r -> (Double, Double)? in

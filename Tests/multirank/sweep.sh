@@ -66,9 +66,11 @@ assert all(f.get("exponentInterval95") is not None for f in fits["loss"].values(
 plots = sorted(p.name for p in results.glob("*.svg"))
 for p in results.glob("*.svg"):
     root = ET.parse(p).getroot()
-    assert root.tag.endswith("svg") and len(list(root.iter("{http://www.w3.org/2000/svg}polyline"))) >= 1, p
+    marks = "rect" if p.name.startswith("bars_") else "polyline"  # bar charts draw bars, the rest lines
+    assert root.tag.endswith("svg") and len(list(root.iter("{http://www.w3.org/2000/svg}" + marks))) >= 2, p
 assert {"loss_vs_size.svg", "rouge_l_vs_size.svg", "curves_s.svg", "curves_m.svg", "curves_l.svg", "minillm_reverse_kl.svg",
-        "valid_rate_vs_length_m.svg", "reverse_kl_vs_step_m.svg"} <= set(plots), plots
+        "valid_rate_vs_length_m.svg", "reverse_kl_vs_step_m.svg", "exposure_bias_m.svg", "bars_valid_rate_m.svg",
+        "bars_reverse_kl_m.svg"} <= set(plots), plots
 print(f"{len(rows)} rows, fits for {sorted(fits)}, {len(plots)} plots")
 PY
 then
