@@ -27,7 +27,7 @@ public struct RankingLossSettings: Codable, Sendable, Equatable {
 /// `max(0, m − (s_b − s_w)) + λ · (−s_b)`. The loss is linear in the responses' mean
 /// cross-entropies c = −s, so its gradient is that of Σ weight · c with weight λ + a on b and
 /// −a on w (a = 1 when the hinge is active), 0 elsewhere. A group whose best and worst are the
-/// same response (`identical`) has no hinge.
+/// same response (`identical`) or that the teacher scores all alike has no hinge.
 /// - Returns: per-sequence weights and the loss summed over groups.
 public func rankingLossWeights(
   teacherScores: [Double], studentScores: [Double], settings: RankingLossSettings, identical: (Int, Int) -> Bool
@@ -41,7 +41,8 @@ public func rankingLossWeights(
     // Ties go to the first (best) and the last (worst) index.
     let best = group.max { teacherScores[$0] < teacherScores[$1] || (teacherScores[$0] == teacherScores[$1] && $0 > $1) }!
     let worst = group.min { teacherScores[$0] < teacherScores[$1] || (teacherScores[$0] == teacherScores[$1] && $0 > $1) }!
-    let hinge = identical(best, worst) ? 0 : settings.margin - (studentScores[best] - studentScores[worst])
+    let tied = identical(best, worst) || teacherScores[best] == teacherScores[worst]
+    let hinge = tied ? 0 : settings.margin - (studentScores[best] - studentScores[worst])
     let active = hinge > 0 ? 1.0 : 0.0
     loss += max(0, hinge) + settings.ceWeight * -studentScores[best]
     weights[best] += settings.ceWeight + active

@@ -324,7 +324,8 @@ public struct SweepConfig: Codable, Sendable, Equatable {
           } catch let error as TrainingError {
             throw SweepError(error.description)
           }
-          checked[entry] = options
+          // Keys left out of an entry the default also has keep the default's values.
+          checked[entry] = (checked[entry] as? [String: Any] ?? [:]).merging(options) { $1 }
         }
         out[key] = checked
         continue

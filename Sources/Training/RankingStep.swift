@@ -19,6 +19,10 @@ extension TeacherForcedTrainer {
   {
     let model = state.model
     let K = settings.samples
+    let longest = chosen.map(\.prompt.count).max() ?? 0
+    guard model.config.contextLength - longest >= 1 else {
+      throw TrainingError("step \(state.step + 1), rank \(state.group.rank): a prompt of \(longest) tokens leaves no room to sample in context \(model.config.contextLength) (--method ranking)")
+    }
     let repeated = chosen.flatMap { Array(repeating: $0, count: K) }
     let samples = try studentResponses(to: repeated)
     let batch = SequenceBatch(examples: samples, pad: state.padToken)

@@ -23,13 +23,18 @@ final class RankingLossTests: XCTestCase {
 
   func testTiesAndIdenticalResponsesHaveNoHinge() {
     let settings = RankingLossSettings(samples: 2, margin: 2, ceWeight: 1)
-    // All teacher scores tie: the first is best, the last worst; identical → no hinge.
+    // Identical best and worst responses → no hinge, only CE on the best.
     let (weights, loss) = rankingLossWeights(
-      teacherScores: [-1, -1], studentScores: [-0.3, -0.3], settings: settings) { _, _ in true }
+      teacherScores: [-1, -2], studentScores: [-0.3, -0.3], settings: settings) { _, _ in true }
     XCTAssertEqual(weights, [1, 0])
     XCTAssertEqual(loss, 0.3, accuracy: 1e-12)
-    let (distinct, _) = rankingLossWeights(
+    // Different responses the teacher scores alike: no ranking, so no hinge either; the first
+    // is the "best" that gets the CE.
+    let (tied, _) = rankingLossWeights(
       teacherScores: [-1, -1], studentScores: [-0.3, -0.3], settings: settings) { _, _ in false }
-    XCTAssertEqual(distinct, [2, -1])
+    XCTAssertEqual(tied, [1, 0])
+    let (ranked, _) = rankingLossWeights(
+      teacherScores: [-1, -1.5], studentScores: [-0.3, -0.3], settings: settings) { _, _ in false }
+    XCTAssertEqual(ranked, [2, -1])
   }
 }

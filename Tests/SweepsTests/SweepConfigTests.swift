@@ -45,10 +45,14 @@ final class SweepConfigTests: XCTestCase {
     // The default's minillm entry is the paper form too; the code form is a variant.
     XCTAssertEqual(plain.miniLLM?.objective.includeCurrentReward, false)
     XCTAssertEqual(plain.miniLLM?.objective.gamma, 1)
-    let code = try runner(try load(#"{"methods": ["sft", "minillm"], "method_options": {"minillm": {"gamma": 0.95}}}"#))
+    // A file's entry is laid over the default's key by key.
+    let gamma = try runner(try load(#"{"methods": ["sft", "minillm"], "method_options": {"minillm": {"gamma": 0.95}}}"#))
       .studentStageConfig(size: size, entry: "minillm", sftCheckpoint: "sft.h5", teacher: "t.h5")
-    XCTAssertEqual(code.miniLLM?.objective.includeCurrentReward, true, "a file's entry replaces the default's")
-    XCTAssertEqual(code.miniLLM?.objective.gamma, 0.95)
+    XCTAssertEqual(gamma.miniLLM?.objective.includeCurrentReward, false, "paper_returns kept from the default")
+    XCTAssertEqual(gamma.miniLLM?.objective.gamma, 0.95)
+    let code = try runner(try load(#"{"methods": ["sft", "minillm"], "method_options": {"minillm": {"paper_returns": false, "gamma": 0.95}}}"#))
+      .studentStageConfig(size: size, entry: "minillm", sftCheckpoint: "sft.h5", teacher: "t.h5")
+    XCTAssertEqual(code.miniLLM?.objective.includeCurrentReward, true)
     XCTAssertEqual(paper.miniLLM?.objective.includeCurrentReward, false)
     XCTAssertEqual(paper.miniLLM?.objective.gamma, 1)
     XCTAssertTrue(paper.runDirectory.hasSuffix("students/s/minillm-paper"))
