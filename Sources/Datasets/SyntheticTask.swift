@@ -3,7 +3,6 @@
 // with a checker that says whether a response is valid (SyntheticTaskChecker.swift).
 
 import Foundation
-import Randomness
 
 /// Generates and checks the synthetic instruction task.
 ///
@@ -38,14 +37,9 @@ public enum SyntheticTask {
   /// `count` records from `seed`; the same seed always gives the same records. Each record's
   /// family is drawn uniformly.
   public static func generate(count: Int, seed: UInt64) -> [InstructionRecord] {
-    var random = SeededGenerator(seed: seed)
-    func pick(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
-    func distinct(_ k: Int, of items: [String]) -> [String] {
-      var pool = items
-      var chosen: [String] = []
-      for _ in 0..<k { chosen.append(pool.remove(at: pick(pool.count))) }
-      return chosen
-    }
+    var draws = SyntheticDraws(seed: seed)
+    func pick(_ n: Int) -> Int { draws.pick(n) }
+    func distinct(_ k: Int, of items: [String]) -> [String] { draws.distinct(k, of: items) }
     var records: [InstructionRecord] = []
     for _ in 0..<count {
       let family = Family.allCases[pick(Family.allCases.count)]
@@ -83,7 +77,7 @@ public enum SyntheticTask {
         let category = categories[pick(categories.count)]
         let n = 2 + pick(3)
         records.append(InstructionRecord(
-          instruction: "List \(n) different \(category.plural).",
+          instruction: listItemsInstruction(n, category.plural),
           output: distinct(n, of: category.items).joined(separator: ", "),
           references: orderedSelections(n, of: category.items).map { $0.joined(separator: ", ") }))
       case .fillTemplate:
@@ -107,7 +101,7 @@ public enum SyntheticTask {
         let start = pick(category.items.count)
         let run = (0..<n).map { category.items[(start + $0) % category.items.count] }
         records.append(InstructionRecord(
-          instruction: "Name \(n) different \(category.plural), separated by commas.", output: run.joined(separator: ", ")))
+          instruction: listManyInstruction(n, category.plural), output: run.joined(separator: ", ")))
       case .numberSequence:
         let n = 5 + pick(8)
         let step = 1 + pick(min(4, (numberSequenceMaximum - 1) / (n - 1)))
@@ -120,6 +114,12 @@ public enum SyntheticTask {
     }
     return records
   }
+
+  /// The instruction of a `listItems` record.
+  static func listItemsInstruction(_ n: Int, _ plural: String) -> String { "List \(n) different \(plural)." }
+
+  /// The instruction of a `listMany` record.
+  static func listManyInstruction(_ n: Int, _ plural: String) -> String { "Name \(n) different \(plural), separated by commas." }
 
   /// The lists in their first order of appearance, without repeats.
   static func distinctInOrder(_ lists: [[String]]) -> [[String]] {

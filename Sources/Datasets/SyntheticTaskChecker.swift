@@ -14,13 +14,13 @@ extension SyntheticTask {
       instruction == "What is the capital of \($0.name)?" || instruction == "Which river flows through \($0.name)?"
     }) { return .lookup }
     if categories.contains(where: { instruction == "Name a \($0.name)." }) { return .nameItem }
-    if listCount(instruction, plurals: categories.map(\.plural), format: { "List \($0) different \($1)." }) != nil {
+    if listCount(instruction, plurals: categories.map(\.plural), format: listItemsInstruction) != nil {
       return .listItems
     }
     if categories.contains(where: { instruction.hasPrefix("Complete the sentence with a \($0.name): ") }) {
       return .fillTemplate
     }
-    if listCount(instruction, plurals: largeCategories.map(\.plural), format: { "Name \($0) different \($1), separated by commas." }) != nil {
+    if listCount(instruction, plurals: largeCategories.map(\.plural), format: listManyInstruction) != nil {
       return .listMany
     }
     if sequenceCount(instruction) != nil { return .numberSequence }
@@ -35,6 +35,13 @@ extension SyntheticTask {
     let items = answer.components(separatedBy: ",").map { $0.trimmingCharacters(in: .whitespaces) }
     func distinctItems(_ n: Int, from allowed: [String]) -> Bool {
       items.count == n && Set(items).count == n && items.allSatisfy(allowed.contains)
+    }
+    /// n distinct items of the category the instruction `format(n, plural)` names.
+    func listAnswerIsValid(_ categories: [(plural: String, items: [String])], format: (Int, String) -> String) -> Bool {
+      for category in categories {
+        if let n = listCount(instruction, plurals: [category.plural], format: format) { return distinctItems(n, from: category.items) }
+      }
+      return false
     }
     let given = input.components(separatedBy: ", ")
     switch family(instruction: instruction) {
@@ -54,12 +61,7 @@ extension SyntheticTask {
     case .nameItem:
       return categories.contains { instruction == "Name a \($0.name)." && $0.items.contains(answer) }
     case .listItems:
-      for category in categories {
-        if let n = listCount(instruction, plurals: [category.plural], format: { "List \($0) different \($1)." }) {
-          return distinctItems(n, from: category.items)
-        }
-      }
-      return false
+      return listAnswerIsValid(categories.map { ($0.plural, $0.items) }, format: listItemsInstruction)
     case .fillTemplate:
       for category in categories {
         let prefix = "Complete the sentence with a \(category.name): "
@@ -72,12 +74,7 @@ extension SyntheticTask {
       let set = given.map { normalize($0) }
       return Set(set).count == set.count && distinctItems(set.count, from: set)
     case .listMany:
-      for category in largeCategories {
-        if let n = listCount(instruction, plurals: [category.plural], format: { "Name \($0) different \($1), separated by commas." }) {
-          return distinctItems(n, from: category.items)
-        }
-      }
-      return false
+      return listAnswerIsValid(largeCategories, format: listManyInstruction)
     case .numberSequence:
       let n = sequenceCount(instruction)!
       let numbers = items.compactMap { Int($0) }

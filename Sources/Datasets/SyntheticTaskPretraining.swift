@@ -2,7 +2,6 @@
 // the task's vocabulary and formats (lists of category items, letter sets, number sequences,
 // filled sentence templates), but no instruction and no answer to one.
 
-import Randomness
 
 extension SyntheticTask {
   /// `documents` paragraphs of domain text from `seed`, separated by blank lines (the
@@ -13,12 +12,9 @@ extension SyntheticTask {
   /// word lists and the made-up facts never appear, so the text answers no instruction of the
   /// single-answer families.
   public static func pretrainingText(documents: Int, seed: UInt64) -> String {
-    var random = SeededGenerator(seed: seed)
-    func pick(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
-    func distinct(_ k: Int, of items: [String]) -> [String] {
-      var pool = items
-      return (0..<k).map { _ in pool.remove(at: pick(pool.count)) }
-    }
+    var draws = SyntheticDraws(seed: seed)
+    func pick(_ n: Int) -> Int { draws.pick(n) }
+    func distinct(_ k: Int, of items: [String]) -> [String] { draws.distinct(k, of: items) }
     let allCategories = categories.map { (plural: $0.plural, items: $0.items) } + largeCategories
     var paragraphs: [String] = []
     for _ in 0..<documents {

@@ -270,6 +270,12 @@ public struct SweepConfig: Codable, Sendable, Equatable {
     try require(worldSize % minillm.teacherShards == 0, "minillm.teacher_shards", "(\(minillm.teacherShards)) must divide the number of ranks (\(worldSize))")
     try require(teacher.shape.nHead % minillm.teacherShards == 0 || teacher.checkpoint != nil, "minillm.teacher_shards", "must divide the teacher's heads")
     try require(!evaluation.seeds.isEmpty && evaluation.prompts >= 1, "evaluation", "needs seeds and prompts ≥ 1")
+    try require(evaluation.maxNewTokens >= 1, "evaluation.max_new_tokens", "must be ≥ 1, got \(evaluation.maxNewTokens)")
+    try require(evaluation.noRepeatNgramSize >= 0, "evaluation.no_repeat_ngram_size", "must be ≥ 0, got \(evaluation.noRepeatNgramSize)")
+    try require(evaluation.selectionPrompts >= 1, "evaluation.selection_prompts", "must be ≥ 1, got \(evaluation.selectionPrompts)")
+    try require(evaluation.exposureBiasPrompts >= 0, "evaluation.exposure_bias_prompts", "must be ≥ 0, got \(evaluation.exposureBiasPrompts)")
+    try require(data.selectionCount >= 0, "data.selection_count", "must be ≥ 0, got \(data.selectionCount)")
+    try require(data.syntheticPretrainCount >= 0, "data.synthetic_pretrain_count", "must be ≥ 0, got \(data.syntheticPretrainCount)")
   }
 
   /// Keys that may appear although the default leaves them out (optional fields).

@@ -79,6 +79,18 @@ final class SweepConfigTests: XCTestCase {
     XCTAssertTrue(seqkd.data.hasSuffix("data/seqkd.h5"))
   }
 
+  func testBadEvaluationAndDataCountsAreRefusedNamingTheKey() throws {
+    for (json, key) in [
+      (#"{"evaluation": {"selection_prompts": 0}}"#, "evaluation.selection_prompts"),
+      (#"{"evaluation": {"exposure_bias_prompts": -1}}"#, "evaluation.exposure_bias_prompts"),
+      (#"{"evaluation": {"no_repeat_ngram_size": -2}}"#, "evaluation.no_repeat_ngram_size"),
+      (#"{"data": {"selection_count": -5}}"#, "data.selection_count"),
+      (#"{"data": {"synthetic_pretrain_count": -1}}"#, "data.synthetic_pretrain_count"),
+    ] {
+      XCTAssertThrowsError(try load(json).validate(worldSize: 2), json) { XCTAssertTrue("\($0)".contains(key), "\($0)") }
+    }
+  }
+
   func testBadMethodOptionsAreRefusedNamingTheKey() throws {
     XCTAssertThrowsError(try load(#"{"method_options": {"kd": {"kd_ratioo": 0.1}}}"#)) {
       XCTAssertTrue("\($0)".contains("method_options.kd") && "\($0)".contains("kd_ratioo"), "\($0)")
