@@ -51,19 +51,12 @@ public final class TeacherForcedTrainer {
         chosen = try studentResponses(to: chosen)
       }
       model.zeroGradients()
-      let (lossSum, globalWeight, globalTokens) = try config.ranking.map { try rankingForwardBackward(prompts: chosen, settings: $0) }
-        ?? teacherForcedForward(chosen)
-      if config.overlapGradientReduction && group.size > 1 {
-        let reduction = OverlappedGradientReduction(gradients: model.gradients, group: group)
-        var failure: Error?
-        model.backward { layer in
-          do { try reduction.ready(layer) } catch { failure = failure ?? error }
-        }
-        if let failure { throw failure }
-        try reduction.finish()
+      let (lossSum, globalWeight, globalTokens): (Double, Double, Double)
+      if let settings = config.ranking {
+        (lossSum, globalWeight, globalTokens) = try rankingForwardBackward(prompts: chosen, settings: settings)
+        try backwardAndReduceGradients()
       } else {
-        model.backward()
-        try allReduceGradients(model.gradients, over: group)
+        (lossSum, globalWeight, globalTokens) = try teacherForcedForwardBackward(chosen)
       }
       let meanLoss = try group.allReduce(lossSum, op: .sum) / globalWeight
       try state.requireFinite(loss: meanLoss)
@@ -81,24 +74,56 @@ public final class TeacherForcedTrainer {
     }
   }
 
-  /// The teacher-forced forward: the objective's loss over the batch as the mean over every
-  /// response token of the global batch; writes dlogits into the student. Returns this rank's
-  /// loss sum, the global token count (the divisor) and the same count as tokens.
-  func teacherForcedForward(_ chosen: [TokenizedExample]) throws -> (lossSum: Double, globalWeight: Double, tokens: Double) {
-    let batch = SequenceBatch(examples: chosen, pad: state.padToken)
-    let tokens = TokenBatch(B: batch.B, T: batch.T, tokens: batch.tokens)
-    let localWeight = Double(batch.lossMask.reduce(0, +))
+  /// Backpropagates the dlogits in the student and sums the gradients over the ranks (during
+  /// the backward pass when `overlapGradientReduction` is on).
+  func backwardAndReduceGradients() throws {
+    let group = state.group
+    let model = state.model
+    if config.overlapGradientReduction && group.size > 1 {
+      let reduction = OverlappedGradientReduction(gradients: model.gradients, group: group)
+      var failure: Error?
+      model.backward { layer in
+        do { try reduction.ready(layer) } catch { failure = failure ?? error }
+      }
+      if let failure { throw failure }
+      try reduction.finish()
+    } else {
+      model.backward()
+      try allReduceGradients(model.gradients, over: group)
+    }
+  }
+
+  /// The teacher-forced step's forward and backward: the objective's loss as the mean over
+  /// every response token of the global batch, its gradient accumulated in the student and
+  /// summed over the ranks. This rank's examples run as micro-batches of similar length
+  /// (`LengthGroups`), each padded to its own longest sequence; the gradient is the whole
+  /// batch's up to the order of floating-point sums. Returns this rank's loss sum, the global
+  /// token count (the divisor) and the same count as tokens.
+  func teacherForcedForwardBackward(_ chosen: [TokenizedExample]) throws -> (lossSum: Double, globalWeight: Double, tokens: Double) {
+    let groups = LengthGroups.split(
+      lengths: chosen.map { $0.full.count - 1 }, overheadPerGroup: Self.microBatchOverheadPositions)
+    let batches = groups.map { group in SequenceBatch(examples: group.map { chosen[$0] }, pad: state.padToken) }
+    let localWeight = batches.reduce(0.0) { $0 + Double($1.lossMask.reduce(0, +)) }
     let globalWeight = try state.group.allReduce(localWeight, op: .sum)
     guard globalWeight > 0 else { throw TrainingError("step \(state.step): the global batch has no response tokens") }
-    let teacherLogProbs = teacher.map { teacher in
-      logProbabilities(
-        logits: teacher.forward(tokens), N: tokens.B * tokens.T, V: teacher.config.vocabSize,
-        Vp: teacher.config.paddedVocabSize, temperature: config.temperature)
+    var lossSum = 0.0
+    for (index, batch) in batches.enumerated() {
+      let tokens = TokenBatch(B: batch.B, T: batch.T, tokens: batch.tokens)
+      let teacherLogProbs = teacher.map { teacher in
+        logProbabilities(
+          logits: teacher.forward(tokens), N: tokens.B * tokens.T, V: teacher.config.vocabSize,
+          Vp: teacher.config.paddedVocabSize, temperature: config.temperature)
+      }
+      let logits = state.model.forward(tokens)
+      lossSum += objective(batch: batch, logits: logits, teacherLogProbs: teacherLogProbs, scale: Float(1 / globalWeight)).lossSum
+      if index == batches.count - 1 { try backwardAndReduceGradients() } else { state.model.backward() }
     }
-    let logits = state.model.forward(tokens)
-    let loss = objective(batch: batch, logits: logits, teacherLogProbs: teacherLogProbs, scale: Float(1 / globalWeight))
-    return (loss.lossSum, globalWeight, globalWeight)
+    return (lossSum, globalWeight, globalWeight)
   }
+
+  /// The cost of one more micro-batch, in padded positions (per-call overheads of the small
+  /// matrices; measured on this repository's benchmark machine, docs/benchmarks.md).
+  static let microBatchOverheadPositions = 32
 
   /// The same uniform draw on every rank for a step (seeded by the run's seed and the step).
   func onPolicyCoin(_ step: Int) -> Double {
