@@ -160,6 +160,8 @@ struct TrainCommand: ParsableCommand {
 
   func run() throws {
     try MPIJob.run { world in
+      if let threads, threads < 1 { throw TrainingError("invalid option: --threads must be ≥ 1, got \(threads)") }
+      if let stopAfter, stopAfter < 1 { throw TrainingError("invalid option: --stop-after must be ≥ 1, got \(stopAfter)") }
       if let threads { KernelThreads.setAll(threads) }
       if world.rank == 0 { print("\(world.size) rank(s), \(KernelThreads.count) thread(s) per rank, OpenBLAS core \(BLAS.coreName)") }
       var resolved = try options.resolve()

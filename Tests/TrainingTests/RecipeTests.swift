@@ -84,6 +84,23 @@ final class RecipeTests: XCTestCase {
     XCTAssertThrowsError(try TrainOptions.decode(["steps": "many"], context: "f.json")) { XCTAssertTrue("\($0)".contains("steps"), "\($0)") }
   }
 
+  /// Issue 14, items 13 and 14: an empty run directory (checkpoints at the filesystem root), a
+  /// non-finite learning rate (failed late, in JSON encoding) and a negative warm-up were
+  /// accepted; each is now refused at resolve time, naming the option.
+  func testEmptyRunDirectoryNonFiniteRatesAndNegativeWarmupAreRefusedByName() {
+    func refused(_ change: (inout TrainOptions) -> Void, naming key: String) {
+      var o = paths(.sft)
+      change(&o)
+      XCTAssertThrowsError(try o.resolve()) { XCTAssertTrue("\($0)".contains(key), "\($0)") }
+    }
+    refused({ $0.runDir = "" }, naming: "run_dir")
+    refused({ $0.lr = .infinity }, naming: "lr")
+    refused({ $0.lr = .nan }, naming: "lr")
+    refused({ $0.warmup = -1 }, naming: "warmup")
+    refused({ $0.minLr = .nan }, naming: "min_lr")
+    XCTAssertNoThrow(try paths(.sft).resolve())
+  }
+
   func testOverlayReplacesOnlyWhatTheOtherSets() throws {
     var base = paths(.minillm)
     (base.lr, base.gamma) = (1e-3, 0.9)
