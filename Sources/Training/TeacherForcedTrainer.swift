@@ -121,8 +121,9 @@ public final class TeacherForcedTrainer {
     return (lossSum, globalWeight, globalWeight)
   }
 
-  /// The cost of one more micro-batch, in padded positions (per-call overheads of the small
-  /// matrices; measured on this repository's benchmark machine, docs/benchmarks.md).
+  /// The cost of one more micro-batch, in padded positions: the per-call overheads of the
+  /// small matrices. A chosen value (two rows of a short sequence), not tuned; the speed-up it
+  /// gives is measured in docs/benchmarks.md ("Length-grouped micro-batches").
   static let microBatchOverheadPositions = 32
 
   /// The same uniform draw on every rank for a step (seeded by the run's seed and the step).

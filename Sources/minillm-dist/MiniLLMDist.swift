@@ -10,8 +10,9 @@ struct MiniLLMDist: ParsableCommand {
     abstract: "MiniLLM knowledge distillation of language models, data-parallel over MPI.",
     discussion: """
       With no arguments, runs the embedded quickstart sweep (synthetic task → teacher → SFT
-      students of three sizes → SFT, KD, SeqKD, on-policy reverse KL and MiniLLM from one SFT
-      init → evaluation → results in runs/quickstart/results) under mpirun -n 2. Run any subcommand under MPI, for example:
+      students of three sizes → SFT, KD, SeqKD, on-policy reverse KL and MiniLLM from one
+      SFT init → evaluation → results in runs/quickstart/results) under mpirun -n 2. Run any
+      subcommand under MPI, for example:
         mpirun -n 2 minillm-dist selftest
       A plain process (no mpirun) is a world of one rank.
       """,
