@@ -38,6 +38,7 @@ public enum Checkpoint {
       try root.setAttribute("stage", string: state.stage)
       try root.setAttribute("method", string: state.method)
       try root.setAttribute("world_size", value: Int64(state.ranks.count))
+      try root.setAttribute("prompt_template", string: state.promptTemplate.rawValue)
       let config = try root.createGroup("config")
       try config.writeString("run", state.runConfigJSON)
       try config.writeString("model", String(decoding: try JSONEncoder().encode(model.config), as: UTF8.self))
@@ -131,10 +132,19 @@ public enum Checkpoint {
     var metrics: [String: [Double]] = [:]
     let metricsGroup = try root.openGroup("metrics")
     for name in try metricsGroup.memberNames() { metrics[name] = try metricsGroup.read(name, as: Double.self).values }
+    var promptTemplate = PromptTemplate.alpaca  // checkpoints written before the attribute existed
+    if root.hasAttribute("prompt_template") {
+      let name = try root.stringAttribute("prompt_template")
+      guard let template = PromptTemplate(rawValue: name) else {
+        throw CheckpointError(path: path, item: "prompt_template", "is \"\(name)\", not one of \(PromptTemplate.allCases.map(\.rawValue))")
+      }
+      promptTemplate = template
+    }
     let state = TrainingState(
       step: Int(try root.scalarAttribute("step", as: Int64.self)), stage: try root.stringAttribute("stage"),
       method: try root.stringAttribute("method"), runConfigJSON: try root.openGroup("config").readString("run"),
-      schedule: try decode(LearningRateSchedule.self, "schedule"), ranks: ranks, metrics: metrics)
+      schedule: try decode(LearningRateSchedule.self, "schedule"), ranks: ranks, metrics: metrics,
+      promptTemplate: promptTemplate)
     let tokenizerJSON = root.contains("tokenizer") ? try root.readString("tokenizer") : nil
     let rollouts = root.contains("rollouts")
       ? try RolloutStoreSnapshot.read(from: try root.openGroup("rollouts"), worldSize: worldSize, path: path) : nil

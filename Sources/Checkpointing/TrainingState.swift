@@ -49,11 +49,15 @@ public struct TrainingState: Sendable {
   public var ranks: [RankState]
   /// Metric name → one value per logged step (for example "train_loss").
   public var metrics: [String: [Double]]
+  /// The prompt template of the data the model was trained on; evaluation and SeqKD build the
+  /// model's prompts with it.
+  public var promptTemplate: PromptTemplate
 
   public init(
     step: Int, stage: String, method: String, runConfigJSON: String, schedule: LearningRateSchedule,
-    ranks: [RankState], metrics: [String: [Double]]
+    ranks: [RankState], metrics: [String: [Double]], promptTemplate: PromptTemplate
   ) {
+    self.promptTemplate = promptTemplate
     self.step = step
     self.stage = stage
     self.method = method

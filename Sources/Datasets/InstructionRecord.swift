@@ -20,8 +20,8 @@ public struct InstructionRecord: Sendable, Equatable {
     self.references = references
   }
 
-  /// The prompt text for this record (`PromptTemplate`).
-  public var prompt: String { PromptTemplate.prompt(instruction: instruction, input: input) }
+  /// The prompt text for this record in `template`.
+  public func prompt(_ template: PromptTemplate) -> String { template.prompt(instruction: instruction, input: input) }
 
   /// Reads a JSONL file. Blank lines are skipped; any other problem (bad JSON, bad UTF-8, a
   /// missing or empty field) throws `DatasetError` naming the file, line and field.

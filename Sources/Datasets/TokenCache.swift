@@ -3,7 +3,8 @@
 //
 // Layout (format "minillm-token-cache", version 1), attributes on the root:
 //   format, format_version, kind ("instructions" | "pretraining"), tokenizer_fingerprint,
-//   source (the input files), dropped_long_prompts, truncated_responses (instructions only)
+//   source (the input files), dropped_long_prompts, truncated_responses, prompt_template
+//   (instructions only; a cache without prompt_template was built with "alpaca")
 // instructions: prompt_tokens (Int32), prompt_offsets (Int64, count+1),
 //               response_tokens (Int32), response_offsets (Int64, count+1)
 // pretraining:  blocks (Int32, (count, block_length))
@@ -23,6 +24,7 @@ public enum TokenCache {
       try root.setAttribute("kind", string: "instructions")
       try root.setAttribute("dropped_long_prompts", value: Int64(data.droppedLongPrompts))
       try root.setAttribute("truncated_responses", value: Int64(data.truncatedResponses))
+      try root.setAttribute("prompt_template", string: data.template.rawValue)
       try writeRagged(root, "prompt", data.examples.map(\.prompt))
       try writeRagged(root, "response", data.examples.map(\.response))
     } header: { root in
@@ -56,6 +58,14 @@ public enum TokenCache {
       throw DatasetError(path: path, field: "response_offsets", "has \(responses.count) entries, prompts have \(prompts.count)")
     }
     return zip(prompts, responses).map { TokenizedExample(prompt: $0, response: $1) }
+  }
+
+  /// The prompt template an instruction cache was built with (`alpaca` for a cache written
+  /// before the attribute existed).
+  public static func promptTemplate(ofInstructions path: String, tokenizerFingerprint: String) throws -> PromptTemplate {
+    let root = try open(path, kind: "instructions", tokenizerFingerprint: tokenizerFingerprint)
+    guard root.hasAttribute("prompt_template") else { return .alpaca }
+    return try PromptTemplate.named(try root.stringAttribute("prompt_template"), source: path + ": prompt_template")
   }
 
   /// Reads pretraining blocks as (tokens, blockLength).

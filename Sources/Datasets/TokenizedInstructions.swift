@@ -26,26 +26,32 @@ public struct TokenizedInstructions: Sendable {
   public var droppedLongPrompts: Int
   /// Records whose response was cut to fit the maximum total length.
   public var truncatedResponses: Int
+  /// The template the prompts were built with.
+  public var template: PromptTemplate
 
   /// Already tokenized examples (for example teacher-generated responses).
-  public init(examples: [TokenizedExample], droppedLongPrompts: Int = 0, truncatedResponses: Int = 0) {
+  public init(
+    examples: [TokenizedExample], template: PromptTemplate, droppedLongPrompts: Int = 0, truncatedResponses: Int = 0
+  ) {
     self.examples = examples
+    self.template = template
     self.droppedLongPrompts = droppedLongPrompts
     self.truncatedResponses = truncatedResponses
   }
 
-  /// Tokenizes `records`. Prompts longer than `maxPromptLength` are dropped; responses are
+  /// Tokenizes `records`, their prompts in `template`. Prompts longer than `maxPromptLength` are dropped; responses are
   /// cut so that prompt + response ≤ `maxLength` (the EOS is kept only if it fits).
   public init(
-    records: [InstructionRecord], tokenizer: BPETokenizer, eos: Int32, maxPromptLength: Int,
-    maxLength: Int
+    records: [InstructionRecord], template: PromptTemplate, tokenizer: BPETokenizer, eos: Int32,
+    maxPromptLength: Int, maxLength: Int
   ) {
     precondition(maxPromptLength < maxLength, "the prompt limit must leave room for a response")
+    self.template = template
     examples = []
     droppedLongPrompts = 0
     truncatedResponses = 0
     for record in records {
-      let prompt = tokenizer.encode(record.prompt)
+      let prompt = tokenizer.encode(record.prompt(template))
       if prompt.count > maxPromptLength {
         droppedLongPrompts += 1
         continue

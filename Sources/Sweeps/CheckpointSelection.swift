@@ -47,7 +47,8 @@ extension SweepRunner {
     if let selection { return selection }
     let tokenizer = try BPETokenizer.load(contentsOf: tokenizerPath)
     let evaluator = try Evaluator(
-      records: try InstructionRecord.readJSONL(selectionRecords), tokenizer: tokenizer,
+      records: try InstructionRecord.readJSONL(selectionRecords), template: config.data.resolvedPromptTemplate,
+      tokenizer: tokenizer,
       maxPromptLength: config.data.maxPromptLength, maxLength: config.contextLength,
       limit: config.evaluation.selectionPrompts, group: world)
     let scoring = try ShardedGPT(full: try Checkpoint.read(teacher).model, group: try makeTeacherGroup(config.minillm.teacherShards))

@@ -2,6 +2,7 @@
 // settings and the evaluation, as JSON with snake_case keys; every field has a default (the
 // embedded quickstart) so a file only names what it changes.
 
+import Datasets
 import Foundation
 import Training
 
@@ -68,12 +69,21 @@ public struct SweepConfig: Codable, Sendable, Equatable {
     public var vocabSize = 512
     public var maxPromptLength = 96
     public var maxLength = 128
+    /// The prompt format: `alpaca`, `compact` or `auto` — `compact` for the synthetic task (its
+    /// fixed opening sentence is 40% of the task's tokens and says nothing), `alpaca` (the
+    /// authors' format) for JSONL files.
+    public var promptTemplate = "auto"
+
+    /// The template the stages use (`validate` has checked the name).
+    public var resolvedPromptTemplate: PromptTemplate {
+      PromptTemplate(rawValue: promptTemplate) ?? (train == nil ? .compact : .alpaca)
+    }
 
     enum CodingKeys: String, CodingKey {
       case syntheticCount = "synthetic_count", syntheticSeed = "synthetic_seed", train, validation
       case validationCount = "validation_count", selectionCount = "selection_count", pretrain, syntheticPretrainCount = "synthetic_pretrain_count"
       case tokenizer, vocabSize = "vocab_size"
-      case maxPromptLength = "max_prompt_length", maxLength = "max_length"
+      case maxPromptLength = "max_prompt_length", maxLength = "max_length", promptTemplate = "prompt_template"
     }
     public init() {}
   }
@@ -276,6 +286,9 @@ public struct SweepConfig: Codable, Sendable, Equatable {
     try require(evaluation.exposureBiasPrompts >= 0, "evaluation.exposure_bias_prompts", "must be ≥ 0, got \(evaluation.exposureBiasPrompts)")
     try require(data.selectionCount >= 0, "data.selection_count", "must be ≥ 0, got \(data.selectionCount)")
     try require(data.syntheticPretrainCount >= 0, "data.synthetic_pretrain_count", "must be ≥ 0, got \(data.syntheticPretrainCount)")
+    try require(
+      data.promptTemplate == "auto" || PromptTemplate(rawValue: data.promptTemplate) != nil, "data.prompt_template",
+      "must be auto, alpaca or compact, got \(data.promptTemplate)")
   }
 
   /// Keys that may appear although the default leaves them out (optional fields).

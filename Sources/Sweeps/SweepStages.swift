@@ -47,12 +47,14 @@ extension SweepRunner {
       if let path = source.tokenizer {
         tokenizer = try BPETokenizer.load(contentsOf: path)
       } else {
-        tokenizer = try BPETrainer.train(texts: train.flatMap { [$0.prompt, $0.output] }, vocabularySize: source.vocabSize)
+        tokenizer = try BPETrainer.train(
+          texts: train.flatMap { [$0.prompt(source.resolvedPromptTemplate), $0.output] }, vocabularySize: source.vocabSize)
       }
       try tokenizer.save(to: tokenizerPath)
       guard let eos = tokenizer.specialTokenID("<|endoftext|>") else { throw SweepError("the tokenizer has no <|endoftext|>") }
       let tokenized = TokenizedInstructions(
-        records: train, tokenizer: tokenizer, eos: eos, maxPromptLength: source.maxPromptLength, maxLength: source.maxLength)
+        records: train, template: source.resolvedPromptTemplate, tokenizer: tokenizer, eos: eos,
+        maxPromptLength: source.maxPromptLength, maxLength: source.maxLength)
       try TokenCache.write(tokenized, to: trainCache, tokenizerFingerprint: tokenizer.fingerprint, source: trainRecords)
       log("    \(train.count) training records (\(tokenized.examples.count) kept), \(selection.count) for checkpoint selection, \(validation.count) for evaluation, tokenizer of \(tokenizer.count) ids")
       var pretrainFiles = source.pretrain
@@ -92,9 +94,10 @@ extension SweepRunner {
       return
     }
     let tokenizer = try BPETokenizer.load(contentsOf: tokenizerPath)
+    let loaded = try Checkpoint.read(teacher)
     var generation = SeqKDGeneration(
-      teacher: try Checkpoint.read(teacher).model, tokenizer: tokenizer,
-      records: try InstructionRecord.readJSONL(trainRecords), output: seqkdRecords)
+      teacher: loaded.model, tokenizer: tokenizer, records: try InstructionRecord.readJSONL(trainRecords),
+      template: loaded.state.promptTemplate, output: seqkdRecords)
     generation.maxPromptLength = config.data.maxPromptLength
     generation.maxNewTokens = config.seqkd.maxNewTokens
     generation.batchSize = 16
@@ -103,7 +106,7 @@ extension SweepRunner {
     if world.rank == 0 {
       let eos = tokenizer.specialTokenID("<|endoftext|>")!
       let tokenized = TokenizedInstructions(
-        records: try InstructionRecord.readJSONL(seqkdRecords), tokenizer: tokenizer, eos: eos,
+        records: try InstructionRecord.readJSONL(seqkdRecords), template: loaded.state.promptTemplate, tokenizer: tokenizer, eos: eos,
         maxPromptLength: config.data.maxPromptLength, maxLength: config.data.maxLength)
       try TokenCache.write(tokenized, to: seqkdCache + ".tmp", tokenizerFingerprint: tokenizer.fingerprint, source: seqkdRecords)
       guard rename(seqkdCache + ".tmp", seqkdCache) == 0 else { throw SweepError("cannot write \(seqkdCache)") }
@@ -266,7 +269,8 @@ extension SweepRunner {
   func evaluateAll(teacher: String, students: [(size: ModelShape, method: String, path: String)]) throws {
     let tokenizer = try BPETokenizer.load(contentsOf: tokenizerPath)
     let evaluator = try Evaluator(
-      records: try InstructionRecord.readJSONL(validationRecords), tokenizer: tokenizer,
+      records: try InstructionRecord.readJSONL(validationRecords), template: config.data.resolvedPromptTemplate,
+      tokenizer: tokenizer,
       maxPromptLength: config.data.maxPromptLength, maxLength: config.contextLength, limit: config.evaluation.prompts,
       group: world)
     let teacherModel = try Checkpoint.read(teacher).model

@@ -51,8 +51,9 @@ public final class Evaluator {
   /// - Parameters:
   ///   - records: the evaluation set; prompts longer than `maxPromptLength` tokens are dropped,
   ///     and at most `limit` records are kept (0: all).
+  ///   - template: the prompt format the evaluated models were trained with.
   public init(
-    records: [InstructionRecord], tokenizer: BPETokenizer, maxPromptLength: Int, maxLength: Int, limit: Int = 0,
+    records: [InstructionRecord], template: PromptTemplate, tokenizer: BPETokenizer, maxPromptLength: Int, maxLength: Int, limit: Int = 0,
     group: any Collective, batchSize: Int = 8
   ) throws {
     guard let eos = tokenizer.specialTokenID("<|endoftext|>") else {
@@ -62,7 +63,7 @@ public final class Evaluator {
     var examples: [TokenizedExample] = []
     for record in records {
       let tokenized = TokenizedInstructions(
-        records: [record], tokenizer: tokenizer, eos: eos, maxPromptLength: maxPromptLength, maxLength: maxLength)
+        records: [record], template: template, tokenizer: tokenizer, eos: eos, maxPromptLength: maxPromptLength, maxLength: maxLength)
       guard let example = tokenized.examples.first else { continue }
       kept.append(record)
       examples.append(example)

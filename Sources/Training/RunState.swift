@@ -29,6 +29,8 @@ public final class RunState {
   let tokenizerJSON: String
   let tokenizerFingerprint: String
   let tokenizerCount: Int
+  /// The template of the data's prompts (recorded in every checkpoint of the run).
+  public let promptTemplate: PromptTemplate
   /// Optimizer steps completed.
   public internal(set) var step: Int
   /// Metric name → one value per step (or per evaluation).
@@ -68,6 +70,7 @@ public final class RunState {
     padToken = pad
     examples = try TokenCache.readInstructions(config.data, tokenizerFingerprint: tokenizer.fingerprint)
     guard !examples.isEmpty else { throw TrainingError("\(config.data) holds no examples") }
+    promptTemplate = try TokenCache.promptTemplate(ofInstructions: config.data, tokenizerFingerprint: tokenizer.fingerprint)
     store = try CheckpointStore(runDirectory: config.runDirectory, keepLast: config.keepLast)
 
     var resumePath: String?
@@ -94,6 +97,7 @@ public final class RunState {
       guard loaded.model.config.vocabSize <= tokenizer.count else {
         throw TrainingError("\(resumePath): model vocabulary \(loaded.model.config.vocabSize) exceeds tokenizer \(config.tokenizer) (\(tokenizer.count))")
       }
+      try RunState.requireTemplate(loaded.state.promptTemplate, of: resumePath, matches: promptTemplate, data: config.data)
       if let mismatch = config.resumeMismatch(recorded: loaded.state.runConfigJSON) {
         throw TrainingError("\(resumePath) was written by a run with \(mismatch); resume with the same settings or use a new run directory")
       }
@@ -109,7 +113,9 @@ public final class RunState {
       if group.rank == 0 { print("resumed from \(resumePath) at step \(step)") }
     } else {
       if let initPath = config.initFrom {
-        model = try Checkpoint.read(initPath).model
+        let loaded = try Checkpoint.read(initPath)
+        try RunState.requireTemplate(loaded.state.promptTemplate, of: initPath, matches: promptTemplate, data: config.data)
+        model = loaded.model
         guard model.config.vocabSize == tokenizer.count else {
           throw TrainingError("\(initPath) has a vocabulary of \(model.config.vocabSize), the tokenizer \(tokenizer.count)")
         }
@@ -142,10 +148,20 @@ public final class RunState {
     {
       throw TrainingError("teacher \(path) was trained with another tokenizer than \(config.tokenizer); distillation compares distributions token by token")
     }
+    try RunState.requireTemplate(loaded.state.promptTemplate, of: "teacher " + path, matches: promptTemplate, data: config.data)
     guard loaded.model.config.vocabSize == tokenizerCount else {
       throw TrainingError("teacher \(path) has a vocabulary of \(loaded.model.config.vocabSize), the tokenizer \(tokenizerCount)")
     }
     return loaded.model
+  }
+
+  /// Refuses a checkpoint trained on prompts in another template than this run's data: its
+  /// model would read every prompt in a format it has never seen.
+  public static func requireTemplate(_ recorded: PromptTemplate, of checkpoint: String, matches template: PromptTemplate, data: String) throws {
+    guard recorded == template else {
+      throw TrainingError(
+        "\(checkpoint) was trained on prompts in the \(recorded.rawValue) template, but \(data) holds prompts in the \(template.rawValue) template; rebuild the data with `data prepare --prompt-template \(recorded.rawValue)`")
+    }
   }
 
   /// The optimizer-step tail, the same for every method: clips the (all-reduced) gradients,
@@ -214,7 +230,7 @@ public final class RunState {
       let runJSON = String(decoding: try encoder.encode(config), as: UTF8.self)
       let state = TrainingState(
         step: step, stage: config.stage, method: config.method.rawValue, runConfigJSON: runJSON,
-        schedule: config.schedule, ranks: ranks, metrics: metrics)
+        schedule: config.schedule, ranks: ranks, metrics: metrics, promptTemplate: promptTemplate)
       let path = store.path(step: step)
       try Checkpoint.write(
         to: path, model: model, optimizer: optimizer, state: state, tokenizerJSON: tokenizerJSON, rollouts: rollouts)

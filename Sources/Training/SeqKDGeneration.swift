@@ -16,6 +16,8 @@ public struct SeqKDGeneration {
   public var teacher: GPT
   public var tokenizer: BPETokenizer
   public var records: [InstructionRecord]
+  /// The template the teacher was trained with (`TrainingState.promptTemplate`).
+  public var template: PromptTemplate
   public var output: String
   public var maxPromptLength = 256
   public var maxNewTokens = 256
@@ -26,10 +28,11 @@ public struct SeqKDGeneration {
   /// size or the number of ranks.
   public var seed: UInt64 = 1
 
-  public init(teacher: GPT, tokenizer: BPETokenizer, records: [InstructionRecord], output: String) {
+  public init(teacher: GPT, tokenizer: BPETokenizer, records: [InstructionRecord], template: PromptTemplate, output: String) {
     self.teacher = teacher
     self.tokenizer = tokenizer
     self.records = records
+    self.template = template
     self.output = output
   }
 
@@ -72,7 +75,7 @@ public struct SeqKDGeneration {
       var prompts: [[Int32]] = []
       var kept: [Int] = []
       for index in indices {
-        let ids = encoder.encode(records[index].prompt)
+        let ids = encoder.encode(records[index].prompt(template))
         if ids.count > maxPromptLength || ids.count >= capacity {
           dropped += 1
           try append(["index": index, "dropped": true], to: &handle)
@@ -117,9 +120,9 @@ public struct SeqKDGeneration {
 
   /// The SeqKD token cache at `path`, made once (kept for a resume): the teacher answers every
   /// prompt of `examples` (prompt i on rank i mod N, from its own stream), rank 0 writes the
-  /// prompts with those answers. Collective.
+  /// prompts with those answers, recording the prompts' `template`. Collective.
   public static func makeTokenCache(
-    teacher: GPT, examples: [TokenizedExample], eos: Int32, maxNewTokens: Int, seed: UInt64,
+    teacher: GPT, examples: [TokenizedExample], template: PromptTemplate, eos: Int32, maxNewTokens: Int, seed: UInt64,
     tokenizerFingerprint: String, source: String, path: String, group world: any Collective,
     log: (String) -> Void = { print($0) }
   ) throws {
@@ -150,7 +153,7 @@ public struct SeqKDGeneration {
       try FileManager.default.createDirectory(
         atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
       try TokenCache.write(
-        TokenizedInstructions(examples: generated), to: path + ".tmp", tokenizerFingerprint: tokenizerFingerprint, source: source)
+        TokenizedInstructions(examples: generated, template: template), to: path + ".tmp", tokenizerFingerprint: tokenizerFingerprint, source: source)
       guard rename(path + ".tmp", path) == 0 else { throw TrainingError("cannot write \(path)") }
       log("seqkd: wrote \(path) (\(responses.reduce(0) { $0 + $1.count }) response tokens)")
     }

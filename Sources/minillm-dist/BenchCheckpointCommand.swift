@@ -27,7 +27,8 @@ struct BenchCheckpoint: ParsableCommand {
     }
     let state = TrainingState(
       step: 1, stage: "bench", method: "bench", runConfigJSON: "{}", schedule: .constant(1e-4),
-      ranks: [RankState(generator: [1, 2, 3, 4], cursor: .init())], metrics: ["train_loss": [1]])
+      ranks: [RankState(generator: [1, 2, 3, 4], cursor: .init())], metrics: ["train_loss": [1]],
+      promptTemplate: .alpaca)
     let path = directory + "/minillm-bench-checkpoint-\(getpid()).h5"
     defer { try? FileManager.default.removeItem(atPath: path) }
     var writes: [Double] = []

@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Checkpointing
+import Datasets
 import Foundation
 import Model
 import Optim
@@ -55,12 +56,14 @@ struct ImportHFCommand: ParsableCommand {
 
   @Argument(help: "The model directory.") var directory: String
   @Option(help: "The checkpoint to write.") var output: String
+  @Option(help: "The prompt format the model expects (recorded in the checkpoint): alpaca or compact.")
+  var promptTemplate: PromptTemplate = .alpaca
 
   func run() throws {
     let imported = try HuggingFaceGPT2.load(directory: directory)
     let state = TrainingState(
       step: 0, stage: "imported", method: "import-hf", runConfigJSON: "{\"source\": \"\(directory)\"}",
-      schedule: .constant(1e-4), ranks: [], metrics: [:])
+      schedule: .constant(1e-4), ranks: [], metrics: [:], promptTemplate: promptTemplate)
     try Checkpoint.write(
       to: output, model: imported.model, optimizer: AdamW(layout: imported.model.layout), state: state,
       tokenizerJSON: imported.tokenizer?.jsonText())

@@ -68,6 +68,8 @@ struct DataCommand: ParsableCommand {
     @Option(help: "Longest prompt + response, in tokens.") var maxLength = 512
     @Option(help: "Tokens per pretraining block (max length + 1 for next-token targets).") var blockLength = 513
     @Option(help: "The end-of-sequence special token.") var eos = "<|endoftext|>"
+    @Option(help: "Prompt format of instruction data: alpaca (the authors') or compact (no opening sentence); recorded in the cache and in every checkpoint trained on it.")
+    var promptTemplate: PromptTemplate = .alpaca
 
     func validate() throws {
       if (instructions == nil) == pretrain.isEmpty {
@@ -86,8 +88,8 @@ struct DataCommand: ParsableCommand {
       if let instructions {
         let records = try InstructionRecord.readJSONL(instructions)
         let data = TokenizedInstructions(
-          records: records, tokenizer: encoder, eos: eosID, maxPromptLength: maxPromptLength,
-          maxLength: maxLength)
+          records: records, template: promptTemplate, tokenizer: encoder, eos: eosID,
+          maxPromptLength: maxPromptLength, maxLength: maxLength)
         try TokenCache.write(data, to: output, tokenizerFingerprint: encoder.fingerprint, source: instructions)
         let tokens = data.examples.reduce(0) { $0 + $1.prompt.count + $1.response.count }
         print("\(instructions): \(records.count) records, \(data.examples.count) kept, \(data.droppedLongPrompts) dropped (prompt > \(maxPromptLength) tokens), \(data.truncatedResponses) responses truncated to fit \(maxLength)")

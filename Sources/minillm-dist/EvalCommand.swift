@@ -24,6 +24,8 @@ struct EvalCommand: ParsableCommand {
       copy the prompt). On the synthetic task the valid rate is also given per family and per
       answer length, with the distinct valid answers per prompt over the seeds. With --teacher,
       the student's samples are scored by the teacher (sharded over --teacher-shards ranks).
+      Prompts are built in the template the models were trained with (recorded in each
+      checkpoint; every model and the teacher must agree), unless --prompt-template says otherwise.
       """)
 
   @Option(name: .customLong("model"), help: "Checkpoint to evaluate (repeat for several).") var models: [String]
@@ -40,6 +42,8 @@ struct EvalCommand: ParsableCommand {
   @Flag(help: "Also decode greedily once: greedy scores and, on the synthetic task, the calibration error (ECE).") var greedy = false
   @Option(help: "Longest prompt kept, in tokens (longer ones are dropped).") var maxPromptLength = 256
   @Option(help: "Records evaluated (0: all).") var prompts = 0
+  @Option(help: "Prompt format, alpaca or compact (default: the one the first checkpoint was trained with).")
+  var promptTemplate: PromptTemplate?
   @Option(help: "Sequences per generation batch per rank.") var batchSize = 8
   @Option(help: "Write the results as JSON here.") var output: String?
   @Option(help: "Write the first seed's responses as JSONL here.") var samples: String?
@@ -72,13 +76,16 @@ struct EvalCommand: ParsableCommand {
       } else {
         throw ValidationError("\(models[0]) stores no tokenizer; pass --tokenizer")
       }
+      let template = promptTemplate ?? first.state.promptTemplate
       let records = try InstructionRecord.readJSONL(data)
       let sharded = try teacher.map { path -> ShardedGPT in
         let group = try teacherGroup(world, shards: teacherShards)
-        return try ShardedGPT(full: try Checkpoint.read(path).model, group: group)
+        let loaded = try Checkpoint.read(path)
+        try requireTemplate(loaded, path: "teacher " + path, template)
+        return try ShardedGPT(full: loaded.model, group: group)
       }
       let evaluator = try Evaluator(
-        records: records, tokenizer: encoder, maxPromptLength: min(maxPromptLength, first.model.config.contextLength - 1),
+        records: records, template: template, tokenizer: encoder, maxPromptLength: min(maxPromptLength, first.model.config.contextLength - 1),
         maxLength: first.model.config.contextLength, limit: prompts, group: world, batchSize: batchSize)
       let chosen = evaluationProtocol
       if world.rank == 0 {
@@ -86,7 +93,9 @@ struct EvalCommand: ParsableCommand {
       }
       var results: [[String: Any]] = []
       for path in models {
-        let model = path == models[0] ? first.model : try Checkpoint.read(path).model
+        let loaded = path == models[0] ? first : try Checkpoint.read(path)
+        try requireTemplate(loaded, path: path, template)
+        let model = loaded.model
         let started = Date()
         let result = try evaluator.evaluate(model: model, teacher: sharded, protocol: chosen)
         if world.rank == 0 {
@@ -106,6 +115,14 @@ struct EvalCommand: ParsableCommand {
       }
       return 0
     }
+  }
+
+  /// Refuses a checkpoint trained with another template than the evaluation's, unless the user
+  /// chose the template.
+  func requireTemplate(_ loaded: LoadedCheckpoint, path: String, _ template: PromptTemplate) throws {
+    guard promptTemplate == nil, loaded.state.promptTemplate != template else { return }
+    throw ValidationError(
+      "\(path) was trained with the \(loaded.state.promptTemplate.rawValue) prompt template, \(models[0]) with \(template.rawValue); evaluate them separately or pass --prompt-template")
   }
 
   func writeSamples(_ samples: [EvaluationSample], to path: String) throws {

@@ -18,8 +18,9 @@ struct SeqKDCommand: ParsableCommand {
       Record i goes to rank i mod N. Each rank appends finished records to OUTPUT.rank-R.partial
       after every batch; a rerun skips what is there, so a killed job resumes. Rank 0 finally
       merges everything in record order into OUTPUT: the original instruction and input, the
-      teacher's response as output, the original output kept in references. Prompts longer than
-      --max-prompt-length are dropped and counted.
+      teacher's response as output, the original output kept in references. Prompts are built in
+      the template the teacher was trained with; prompts longer than --max-prompt-length are
+      dropped and counted.
       """)
 
   @Option(help: "Teacher checkpoint.") var teacher: String
@@ -37,9 +38,10 @@ struct SeqKDCommand: ParsableCommand {
   func run() throws {
     try MPIJob.run { world in
       let encoder = try BPETokenizer.load(contentsOf: tokenizer)
+      let loaded = try Checkpoint.read(teacher)
       var generation = SeqKDGeneration(
-        teacher: try Checkpoint.read(teacher).model, tokenizer: encoder,
-        records: try InstructionRecord.readJSONL(instructions), output: output)
+        teacher: loaded.model, tokenizer: encoder, records: try InstructionRecord.readJSONL(instructions),
+        template: loaded.state.promptTemplate, output: output)
       generation.maxPromptLength = maxPromptLength
       generation.maxNewTokens = maxNewTokens
       generation.batchSize = batchSize

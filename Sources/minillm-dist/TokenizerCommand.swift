@@ -20,6 +20,8 @@ struct TokenizerCommand: ParsableCommand {
     @Option(help: "Ids in the vocabulary, special tokens and the 256 bytes included.") var vocabSize = 4096
     @Option(parsing: .upToNextOption, help: "Special tokens (never split).") var special: [String] = ["<|endoftext|>", "<|pad|>"]
     @Option(help: "Where to save tokenizer.json.") var output: String
+    @Option(help: "Prompt format of the --instructions records: alpaca (the authors') or compact (no opening sentence).")
+    var promptTemplate: PromptTemplate = .alpaca
 
     func run() throws {
       guard !files.isEmpty || !instructions.isEmpty else {
@@ -27,7 +29,7 @@ struct TokenizerCommand: ParsableCommand {
       }
       var texts: [String] = []
       for path in instructions {
-        for record in try InstructionRecord.readJSONL(path) { texts += [record.prompt, record.output] }
+        for record in try InstructionRecord.readJSONL(path) { texts += [record.prompt(promptTemplate), record.output] }
       }
       for path in files {
         do {

@@ -12,6 +12,7 @@ import Training
 import Datasets
 
 extension TrainingMethod: ExpressibleByArgument {}
+extension PromptTemplate: ExpressibleByArgument {}
 
 /// A default from the recipe table, for help texts.
 private func teacherForcedDefault<T>(_ path: KeyPath<MethodDefaults, T>) -> T { MethodRecipes.defaults(for: .sft)[keyPath: path] }
@@ -141,13 +142,13 @@ struct TrainCommand: ParsableCommand {
 
   /// The training-time evaluation of `student` on --eval-data (nil without it), scored by
   /// `teacher` when there is one; rank 0 prints the metrics.
-  func evaluationHook(world: Communicator, student: GPT, teacher: @escaping () -> ShardedGPT?) throws
+  func evaluationHook(world: Communicator, student: GPT, template: PromptTemplate, teacher: @escaping () -> ShardedGPT?) throws
     -> ((Int) throws -> [String: Double])?
   {
     guard let evalData else { return nil }
     let contextLength = student.config.contextLength
     let evaluator = try Evaluator(
-      records: try InstructionRecord.readJSONL(evalData), tokenizer: try BPETokenizer.load(contentsOf: tokenizer),
+      records: try InstructionRecord.readJSONL(evalData), template: template, tokenizer: try BPETokenizer.load(contentsOf: tokenizer),
       maxPromptLength: contextLength - min(evalMaxNewTokens, contextLength / 2), maxLength: contextLength,
       limit: evalPrompts, group: world)
     let settings = evaluationProtocol
@@ -172,7 +173,7 @@ struct TrainCommand: ParsableCommand {
       if resolved.method == .seqkd { resolved.data = try prepareSeqKDCache(world: world, config: resolved) }
       let trainer = try TeacherForcedTrainer(config: resolved, group: world, resume: resume)
       trainer.state.evaluationEvery = evalEvery
-      trainer.state.evaluate = try evaluationHook(world: world, student: trainer.student) { trainer.scoringTeacher }
+      trainer.state.evaluate = try evaluationHook(world: world, student: trainer.student, template: trainer.state.promptTemplate) { trainer.scoringTeacher }
       if let debugPerturbRank { trainer.state.debugPerturbation = (debugPerturbRank, debugPerturbStep) }
       let total = resolved.steps
       let eta = ProgressClock(totalSteps: total, startStep: trainer.step)

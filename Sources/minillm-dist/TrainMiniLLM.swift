@@ -17,7 +17,7 @@ extension TrainCommand {
       print("MiniLLM: \(m.rollouts) rollouts per collection, minibatch \(m.minibatch), \(m.objective.ppoEpochs) PPO epochs, teacher sharded over \(teacherShards) rank(s), \(steps) optimizer steps")
     }
     trainer.state.evaluationEvery = evalEvery
-    trainer.state.evaluate = try evaluationHook(world: world, student: trainer.student) { trainer.scoringTeacher }
+    trainer.state.evaluate = try evaluationHook(world: world, student: trainer.student, template: trainer.state.promptTemplate) { trainer.scoringTeacher }
     let clock = ProgressClock(totalSteps: steps, startStep: trainer.step)
     trainer.progress = { m in
       print(String(format: "iteration %d  step %d/%d  reverse KL/token %.4f  reward %.4f  pg %.4f  single-step %.4f  clip %.2f  length %.1f  %.2f s (rollout %.2f, teacher %.2f; update %.2f; communication %.2f)  ",

@@ -17,9 +17,12 @@ extension TrainCommand {
     guard let teacher = config.teacher else { throw ValidationError("--method seqkd needs --teacher CHECKPOINT") }
     let encoder = try BPETokenizer.load(contentsOf: config.tokenizer)
     guard let eos = encoder.specialTokenID("<|endoftext|>") else { throw ValidationError("\(config.tokenizer) has no <|endoftext|> token") }
+    let loaded = try Checkpoint.read(teacher)
+    let template = try TokenCache.promptTemplate(ofInstructions: config.data, tokenizerFingerprint: encoder.fingerprint)
+    try RunState.requireTemplate(loaded.state.promptTemplate, of: "teacher " + teacher, matches: template, data: config.data)
     try SeqKDGeneration.makeTokenCache(
-      teacher: try Checkpoint.read(teacher).model,
-      examples: try TokenCache.readInstructions(config.data, tokenizerFingerprint: encoder.fingerprint), eos: eos,
+      teacher: loaded.model,
+      examples: try TokenCache.readInstructions(config.data, tokenizerFingerprint: encoder.fingerprint), template: template, eos: eos,
       maxNewTokens: config.maxNewTokens, seed: config.seed, tokenizerFingerprint: encoder.fingerprint,
       source: "seqkd: \(teacher) on \(config.data)", path: path, group: world) { line in
       if world.rank == 0 { print(line) }

@@ -30,7 +30,7 @@ final class CheckpointTests: XCTestCase {
       schedule: .cosine(1e-3, warmupSteps: 2, totalSteps: 20, floor: 1e-4),
       ranks: [RankState(generator: [1, 2, 3, 4], cursor: .init(epoch: 1, position: 5)),
               RankState(generator: [5, 6, 7, 8], cursor: .init(epoch: 1, position: 6))],
-      metrics: ["train_loss": [3.5, 3.25, 3.0]])
+      metrics: ["train_loss": [3.5, 3.25, 3.0]], promptTemplate: .compact)
     return (model, optimizer, state)
   }
 
@@ -50,6 +50,7 @@ final class CheckpointTests: XCTestCase {
     XCTAssertEqual(loaded.state.metrics, state.metrics)
     XCTAssertEqual(loaded.state.schedule, state.schedule)
     XCTAssertEqual(loaded.state.runConfigJSON, state.runConfigJSON)
+    XCTAssertEqual(loaded.state.promptTemplate, .compact)
     XCTAssertEqual(loaded.tokenizerJSON, "{\"x\": 1}")
   }
 

@@ -54,7 +54,7 @@ final class RolloutStoreTests: XCTestCase {
         RankState(generator: [1, 2, 3, 4], cursor: .init(epoch: 0, position: 4), pretrainingCursor: .init(epoch: 2, position: 1)),
         RankState(generator: [5, 6, 7, 8], cursor: .init(epoch: 0, position: 4), pretrainingCursor: .init(epoch: 2, position: 1)),
       ],
-      metrics: ["train_loss": [1, 2, 3]])
+      metrics: ["train_loss": [1, 2, 3]], promptTemplate: .alpaca)
     let snapshot = RolloutStoreSnapshot(
       iteration: 4, epoch: 1, position: 2, sums: Dictionary(uniqueKeysWithValues: (0..<14).map { ("sum_\($0)", Double($0) / 3) }),
       ranks: [store(withAdvantages: true), store(withAdvantages: false)])

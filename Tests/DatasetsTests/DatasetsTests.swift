@@ -72,10 +72,14 @@ final class DatasetsTests: XCTestCase {
     let documented = template
       .replacingOccurrences(of: "{instruction}", with: "Name a color.")
       .replacingOccurrences(of: "{input}", with: "Context here.")
-    XCTAssertEqual(PromptTemplate.prompt(instruction: "Name a color.", input: "Context here."), documented + "\n")
+    XCTAssertEqual(PromptTemplate.alpaca.prompt(instruction: "Name a color.", input: "Context here."), documented + "\n")
     // Empty input: the "### Input:" block is left out.
     let withoutInput = documented.replacingOccurrences(of: "### Input:\nContext here.\n\n", with: "")
-    XCTAssertEqual(PromptTemplate.prompt(instruction: "Name a color.", input: ""), withoutInput + "\n")
+    XCTAssertEqual(PromptTemplate.alpaca.prompt(instruction: "Name a color.", input: ""), withoutInput + "\n")
+    // The compact template is the same text from "### Instruction:" on.
+    let blocks = try XCTUnwrap(documented.range(of: "### Instruction:"))
+    XCTAssertEqual(PromptTemplate.compact.prompt(instruction: "Name a color.", input: "Context here."), String(documented[blocks.lowerBound...]) + "\n")
+    XCTAssertEqual(PromptTemplate.compact.prompt(instruction: "Name a color.", input: ""), "### Instruction:\nName a color.\n\n### Response:\n")
   }
 
   func testBadLinesNameTheFileLineAndField() throws {
@@ -107,7 +111,7 @@ final class DatasetsTests: XCTestCase {
     XCTAssertTrue(records.contains { !$0.input.isEmpty }, "some records have an input")
     let tokenizer = try tokenizer()
     let eos = try XCTUnwrap(tokenizer.specialTokenID("<|endoftext|>"))
-    let data = TokenizedInstructions(records: records, tokenizer: tokenizer, eos: eos, maxPromptLength: 256, maxLength: 512)
+    let data = TokenizedInstructions(records: records, template: .alpaca, tokenizer: tokenizer, eos: eos, maxPromptLength: 256, maxLength: 512)
     print("dolly_valid excerpt: \(records.count) records, \(data.examples.count) kept, \(data.droppedLongPrompts) dropped (prompt > 256 tokens), \(data.truncatedResponses) responses truncated")
     XCTAssertEqual(data.examples.count + data.droppedLongPrompts, records.count)
     XCTAssertGreaterThan(data.droppedLongPrompts, 0)

@@ -86,9 +86,17 @@ final class SweepConfigTests: XCTestCase {
       (#"{"evaluation": {"no_repeat_ngram_size": -2}}"#, "evaluation.no_repeat_ngram_size"),
       (#"{"data": {"selection_count": -5}}"#, "data.selection_count"),
       (#"{"data": {"synthetic_pretrain_count": -1}}"#, "data.synthetic_pretrain_count"),
+      (#"{"data": {"prompt_template": "chatml"}}"#, "data.prompt_template"),
     ] {
       XCTAssertThrowsError(try load(json).validate(worldSize: 2), json) { XCTAssertTrue("\($0)".contains(key), "\($0)") }
     }
+  }
+
+  func testThePromptTemplateIsCompactForTheSyntheticTaskAndAlpacaForFilesUnlessChosen() throws {
+    XCTAssertEqual(try load("{}").data.resolvedPromptTemplate, .compact)
+    XCTAssertEqual(try load(#"{"data": {"train": "dolly.jsonl"}}"#).data.resolvedPromptTemplate, .alpaca)
+    XCTAssertEqual(try load(#"{"data": {"train": "dolly.jsonl", "prompt_template": "compact"}}"#).data.resolvedPromptTemplate, .compact)
+    XCTAssertEqual(try load(#"{"data": {"prompt_template": "alpaca"}}"#).data.resolvedPromptTemplate, .alpaca)
   }
 
   func testBadMethodOptionsAreRefusedNamingTheKey() throws {

@@ -19,11 +19,11 @@ final class TrainerTests: XCTestCase {
     directory = FileManager.default.temporaryDirectory.appendingPathComponent("trainer-\(UUID())").path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let records = SyntheticTask.generate(count: 48, seed: 3)
-    let bpe = try BPETrainer.train(texts: records.flatMap { [$0.prompt, $0.output] }, vocabularySize: 512)
+    let bpe = try BPETrainer.train(texts: records.flatMap { [$0.prompt(.alpaca), $0.output] }, vocabularySize: 512)
     tokenizer = directory + "/tok.json"
     try bpe.save(to: tokenizer)
     let tokenized = TokenizedInstructions(
-      records: records, tokenizer: bpe, eos: bpe.specialTokenID("<|endoftext|>")!, maxPromptLength: 96, maxLength: 128)
+      records: records, template: .alpaca, tokenizer: bpe, eos: bpe.specialTokenID("<|endoftext|>")!, maxPromptLength: 96, maxLength: 128)
     cache = directory + "/train.h5"
     try TokenCache.write(tokenized, to: cache, tokenizerFingerprint: bpe.fingerprint, source: "test")
   }
@@ -64,6 +64,45 @@ final class TrainerTests: XCTestCase {
     XCTAssertThrowsError(try TeacherForcedTrainer(config: try other.resolve(), group: SingleProcessCollective(), resume: "auto")) {
       XCTAssertTrue("\($0)".contains("batch_size"), "\($0)")
     }
+  }
+
+  func testThePromptTemplateTravelsFromTheCacheIntoCheckpointsAndMismatchesAreRefused() throws {
+    // A cache in the compact template: its prompts are the alpaca ones less the opening sentence.
+    let records = SyntheticTask.generate(count: 48, seed: 3)
+    let bpe = try BPETokenizer.load(contentsOf: tokenizer)
+    let eos = bpe.specialTokenID("<|endoftext|>")!
+    let compact = TokenizedInstructions(records: records, template: .compact, tokenizer: bpe, eos: eos, maxPromptLength: 96, maxLength: 128)
+    let alpaca = TokenizedInstructions(records: records, template: .alpaca, tokenizer: bpe, eos: eos, maxPromptLength: 96, maxLength: 128)
+    XCTAssertLessThan(compact.examples[0].prompt.count, alpaca.examples[0].prompt.count)
+    XCTAssertEqual(compact.examples[0].response, alpaca.examples[0].response)
+    let compactCache = directory + "/compact.h5"
+    try TokenCache.write(compact, to: compactCache, tokenizerFingerprint: bpe.fingerprint, source: "test")
+    XCTAssertEqual(try TokenCache.promptTemplate(ofInstructions: compactCache, tokenizerFingerprint: bpe.fingerprint), .compact)
+    XCTAssertEqual(try TokenCache.promptTemplate(ofInstructions: cache, tokenizerFingerprint: bpe.fingerprint), .alpaca)
+
+    var o = options(.sft, run: "compact", steps: 2)
+    o.data = compactCache
+    try TeacherForcedTrainer(config: try o.resolve(), group: SingleProcessCollective(), resume: nil).run()
+    let compactCheckpoint = directory + "/compact/checkpoints/step-00000002.h5"
+    XCTAssertEqual(try Checkpoint.read(compactCheckpoint).state.promptTemplate, .compact)
+    let alpacaConfig = try options(.sft, run: "alpaca", steps: 2).resolve()
+    try TeacherForcedTrainer(config: alpacaConfig, group: SingleProcessCollective(), resume: nil).run()
+    XCTAssertEqual(try Checkpoint.read(directory + "/alpaca/checkpoints/step-00000002.h5").state.promptTemplate, .alpaca)
+
+    // A compact-trained student or teacher on alpaca data is refused, naming both templates.
+    var initFrom = options(.sft, run: "init", steps: 2)
+    initFrom.initFrom = compactCheckpoint
+    XCTAssertThrowsError(try TeacherForcedTrainer(config: try initFrom.resolve(), group: SingleProcessCollective(), resume: nil)) {
+      XCTAssertTrue("\($0)".contains("compact template") && "\($0)".contains("alpaca template"), "\($0)")
+    }
+    var kd = options(.kd, run: "kd", steps: 2)
+    kd.teacher = compactCheckpoint
+    XCTAssertThrowsError(try TeacherForcedTrainer(config: try kd.resolve(), group: SingleProcessCollective(), resume: nil)) {
+      XCTAssertTrue("\($0)".contains("teacher") && "\($0)".contains("compact template"), "\($0)")
+    }
+    // The same teacher on data in its own template is accepted.
+    kd.data = compactCache
+    XCTAssertNoThrow(try TeacherForcedTrainer(config: try kd.resolve(), group: SingleProcessCollective(), resume: nil))
   }
 
   func testMiniLLMRecordsEverySettingAndResumesMidIteration() throws {
