@@ -6,7 +6,7 @@ families, the diagnostics, and each stage's wall-clock (from the done.json times
 Usage: summarize.py RUN_DIR [--sizes s,m,l]"""
 import json, os, sys, pathlib
 
-LONG = ["letterSet", "listMany", "numberSequence"]
+LONG = ["letterRange", "listMany", "numberSequence"]
 SINGLE = ["arithmetic", "reverse", "sort", "lookup"]
 
 

@@ -33,20 +33,35 @@ public struct CheckpointStore {
     }.sorted { $0.0 > $1.0 }
   }
 
-  /// The newest checkpoint that opens as a complete minillm checkpoint; corrupt or partial ones
-  /// are skipped with a warning on stderr.
-  public func newestValid() -> String? {
-    for candidate in existing() {
+  /// The newest checkpoint that reads completely (`Checkpoint.read`: every tensor, rank and
+  /// metric present and well-formed); each newer file that does not is skipped with a warning
+  /// on stderr. nil when the folder holds no checkpoint file.
+  /// - Throws: `CheckpointError` when checkpoint files exist but none reads, naming each file
+  ///   and its problem: `--resume auto` must not silently start over and then prune them.
+  public func newestValid() throws -> String? {
+    let candidates = existing()
+    var problems: [String] = []
+    for candidate in candidates {
       do {
-        let root = try HDF5File.open(candidate.path).root()
-        guard try root.stringAttribute("format") == Checkpoint.format else { throw CheckpointError(path: candidate.path, "not a checkpoint") }
-        _ = try root.openGroup("metrics")
+        _ = try Checkpoint.read(candidate.path)
         return candidate.path
       } catch {
-        StandardError.writeLine("minillm-dist: warning: skipping unusable checkpoint \(candidate.path): \(error)")
+        let problem = "\(error)"
+        StandardError.writeLine("minillm-dist: warning: skipping unusable checkpoint \(candidate.path): \(problem)")
+        problems.append(problem)
       }
     }
+    guard candidates.isEmpty else {
+      throw CheckpointError(
+        path: directory,
+        "holds \(candidates.count) checkpoint file(s) but none reads (newest: \(problems[0])); nothing was overwritten — fix or move them, resume from a path with --resume FILE, or use a new run directory")
+    }
     return nil
+  }
+
+  /// The step of a checkpoint path of this store (`step-NNNNNNNN.h5`), or nil.
+  public func step(of path: String) -> Int? {
+    existing().first { $0.path == path }?.step
   }
 
   /// Records `metric` (lower is better) for the checkpoint at `path` and keeps `best` pointing

@@ -9,21 +9,21 @@ import Foundation
 /// Single-answer families: arithmetic, reversing a list, sorting a list, looking up a fact in a
 /// fixed made-up table. Many-answer families with short answers: name an item of a category,
 /// list 2–4 distinct items of a category, fill a sentence template with an item. Many-answer
-/// families with long answers (10–30 tokens), where a student that spreads its mass over all
-/// valid answers produces invalid mixtures (duplicates, omissions, wrong items): write a given
-/// set of 4–16 letters in any order, each exactly once; list 5–10 distinct items of a
-/// 16-item category; write 5–12 distinct numbers from 1 to 40 in increasing order. The checker
-/// accepts every valid answer, but the training answers follow a few simple modes a small
-/// teacher can learn, so the teacher's distribution is multi-modal: letters in the given order,
-/// reversed or alphabetical; a run of consecutive items of the category's alphabetical list
-/// (wrapping around) from a random start; an arithmetic progression with a random start and
-/// step 1–4. A student that switches modes inside one answer can write an invalid one. A record
-/// with at most `maximumListedReferences` valid answers lists them all in `references`
-/// (letter sets of 6 or more list their modes' answers).
+/// families with long answers (9–27 tokens), where a student that spreads its mass over all
+/// valid answers produces invalid mixtures (duplicates, omissions, wrong items): write each
+/// letter of an alphabet range of 5–14 letters ("from c to m") exactly once, in any order;
+/// list 5–10 distinct items of a 16-item category; write 5–12 distinct numbers from 1 to 40 in
+/// increasing order. The checker accepts every valid answer, but the training answers follow a
+/// few simple modes a small teacher can learn, so the teacher's distribution is multi-modal:
+/// the range forwards or backwards; a run of consecutive items of the category's alphabetical
+/// list (wrapping around) from a random start; an arithmetic progression with a random start
+/// and step 1–4. A student that switches modes inside one answer can write an invalid one. A
+/// record with at most `maximumListedReferences` valid answers lists them all in `references`
+/// (longer letter ranges list their two modes' answers).
 public enum SyntheticTask {
   /// The families, in the order `generate` draws from.
   public enum Family: String, CaseIterable, Sendable {
-    case arithmetic, reverse, sort, lookup, nameItem, listItems, fillTemplate, letterSet, listMany, numberSequence
+    case arithmetic, reverse, sort, lookup, nameItem, listItems, fillTemplate, letterRange, listMany, numberSequence
 
     /// Whether the family has more than one valid answer per instruction.
     public var hasManyAnswers: Bool {
@@ -87,14 +87,16 @@ public enum SyntheticTask {
         records.append(InstructionRecord(
           instruction: "Complete the sentence with a \(category.name): \(template.text)",
           output: options[pick(options.count)], references: options))
-      case .letterSet:
-        let set = distinct(4 + pick(13), of: letters)
-        let modes = [set, set.reversed(), set.sorted()]
-        let all = orderedSelections(set.count, of: set)
+      case .letterRange:
+        let n = 5 + pick(10)
+        let first = pick(letters.count - n + 1)
+        let range = Array(letters[first..<(first + n)])
+        let modes = [range, range.reversed()]
+        let all = orderedSelections(n, of: range)
         records.append(InstructionRecord(
-          instruction: "Write each of these letters exactly once, in any order.", input: set.joined(separator: ", "),
+          instruction: letterRangeInstruction(range.first!, range.last!),
           output: modes[pick(modes.count)].joined(separator: ", "),
-          references: (all.isEmpty ? distinctInOrder(modes) : all).map { $0.joined(separator: ", ") }))
+          references: (all.isEmpty ? modes : all).map { $0.joined(separator: ", ") }))
       case .listMany:
         let category = largeCategories[pick(largeCategories.count)]
         let n = 5 + pick(6)
@@ -113,6 +115,11 @@ public enum SyntheticTask {
       }
     }
     return records
+  }
+
+  /// The instruction of a `letterRange` record.
+  static func letterRangeInstruction(_ first: String, _ last: String) -> String {
+    "Write each letter from \(first) to \(last) exactly once, in any order."
   }
 
   /// The instruction of a `listItems` record.

@@ -9,7 +9,7 @@ extension SyntheticTask {
     if parseArithmetic(instruction) != nil { return .arithmetic }
     if instruction == "Reverse the order of these words." { return .reverse }
     if instruction == "Sort these words alphabetically." { return .sort }
-    if instruction == "Write each of these letters exactly once, in any order." { return .letterSet }
+    if letterRange(instruction) != nil { return .letterRange }
     if countries.contains(where: {
       instruction == "What is the capital of \($0.name)?" || instruction == "Which river flows through \($0.name)?"
     }) { return .lookup }
@@ -70,9 +70,8 @@ extension SyntheticTask {
         return category.items.contains { normalize(template.replacingOccurrences(of: "___", with: $0)) == answer }
       }
       return false
-    case .letterSet:
-      let set = given.map { normalize($0) }
-      return Set(set).count == set.count && distinctItems(set.count, from: set)
+    case .letterRange:
+      return distinctItems(letterRange(instruction)!.count, from: letterRange(instruction)!)
     case .listMany:
       return listAnswerIsValid(largeCategories, format: listManyInstruction)
     case .numberSequence:
@@ -107,6 +106,15 @@ extension SyntheticTask {
       for n in 1...16 where instruction == format(n, plural) { return n }
     }
     return nil
+  }
+
+  /// The letters of "Write each letter from x to y exactly once, in any order." (x before y).
+  static func letterRange(_ instruction: String) -> [String]? {
+    let parts = instruction.split(separator: " ")
+    guard parts.count == 12, let a = letters.firstIndex(of: String(parts[4])), let b = letters.firstIndex(of: String(parts[6])),
+      a < b, instruction == letterRangeInstruction(letters[a], letters[b])
+    else { return nil }
+    return Array(letters[a...b])
   }
 
   /// n of "Write n different numbers from 1 to M in increasing order.".

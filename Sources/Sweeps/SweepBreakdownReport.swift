@@ -80,7 +80,7 @@ extension SweepRunner {
   }
 
   /// The long many-answer families (the mechanism's test).
-  static let longFamilies = ["letterSet", "listMany", "numberSequence"]
+  static let longFamilies = ["letterRange", "listMany", "numberSequence"]
 
   static func meanOf(_ model: EvaluatedModel, _ keys: [String]) -> Double? {
     let values = keys.compactMap { model.mean[$0] }

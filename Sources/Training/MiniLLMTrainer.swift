@@ -45,6 +45,10 @@ public final class MiniLLMTrainer {
   var lastNorm = 0.0
   var lastLearningRate = 0.0
   var timers = (rollout: 0.0, teacher: 0.0, started: Date())
+  /// Most micro-batches per PPO minibatch (1: the whole minibatch padded as one batch).
+  public var maximumMicroBatches = 4
+  /// Micro-batches the last optimizer step ran.
+  public internal(set) var microBatchesInLastUpdate = 0
 
   /// - Parameters:
   ///   - config: a resolved `--method minillm` run (teacher required); `steps` counts optimizer

@@ -15,42 +15,60 @@ import Rollouts
 
 extension MiniLLMTrainer {
   /// One optimizer step on the store's sequences `indices` (this rank's part of the global
-  /// minibatch); adds the global metric sums of the step to `sums`.
+  /// minibatch); adds the global metric sums of the step to `sums`. The sequences run as
+  /// micro-batches of similar length (`LengthGroups`), each padded to its own longest sequence;
+  /// every rank runs the same number of them (the teacher is scored collectively per
+  /// micro-batch), and the gradient is the whole minibatch's up to the order of sums.
   func update(_ indices: [Int]) throws {
     let group = state.group
     let model = state.model
-    let (batch, tokens) = store.minibatch(indices, pad: state.padToken)
-    let N = batch.B * batch.T
-    let localTokens = Double(batch.lossMask.reduce(0, +))
+    let lengths = indices.map { store.rollouts[$0].prompt.count + store.rollouts[$0].response.count - 1 }
+    let preferred = LengthGroups.split(
+      lengths: lengths, overheadPerGroup: TeacherForcedTrainer.microBatchOverheadPositions, maximumGroups: maximumMicroBatches
+    ).count
+    let agreed = Int(try group.allReduce(Int64(preferred), op: .max))
+    let microBatches = LengthGroups.split(lengths: lengths, exactly: min(agreed, indices.count)).map { part in
+      store.minibatch(part.map { indices[$0] }, pad: state.padToken)
+    }
+    microBatchesInLastUpdate = microBatches.count
+    let localTokens = microBatches.reduce(0.0) { $0 + Double($1.batch.lossMask.reduce(0, +)) }
     let globalTokens = try group.allReduce(localTokens, op: .sum)
     guard globalTokens > 0 else { throw TrainingError("step \(state.step + 1): the MiniLLM minibatch has no response tokens") }
-    let teacherLogProbs = settings.singleStep
-      ? try shardedTeacher.memberLogProbabilities(tokens: batch.tokens, B: batch.B, T: batch.T, pad: state.padToken)
-      : nil
-    model.zeroGradients()
-    let logits = model.forward(TokenBatch(B: batch.B, T: batch.T, tokens: batch.tokens))
     let V = model.config.vocabSize
     let Vp = model.config.paddedVocabSize
-    let parts = teacherLogProbs.withOptionalPointer { teacher in
-      miniLLMLoss(
-        dlogits: model.dlogits, logits: logits, teacherLogProbs: teacher, tokens: tokens, settings: settings,
-        gradientScale: Float(1 / globalTokens), N: N, V: V, Vp: Vp)
+    var local = MiniLLMStepSums(tokens: localTokens, policy: 0, singleStep: 0, clippedTokens: 0, entropy: 0, weightSum: 0)
+    var localWeightMax = 0.0
+    model.zeroGradients()
+    for (batch, tokens) in microBatches {
+      let N = batch.B * batch.T
+      let teacherLogProbs = settings.singleStep
+        ? try shardedTeacher.memberLogProbabilities(tokens: batch.tokens, B: batch.B, T: batch.T, pad: state.padToken)
+        : nil
+      let logits = model.forward(TokenBatch(B: batch.B, T: batch.T, tokens: batch.tokens))
+      let parts = teacherLogProbs.withOptionalPointer { teacher in
+        miniLLMLoss(
+          dlogits: model.dlogits, logits: logits, teacherLogProbs: teacher, tokens: tokens, settings: settings,
+          gradientScale: Float(1 / globalTokens), N: N, V: V, Vp: Vp)
+      }
+      let diagnostics = responseDiagnostics(logits: logits, mask: batch.lossMask, weights: tokens.weights, V: V, Vp: Vp)
+      guard parts.policy.lossSum.isFinite, parts.singleStep.lossSum.isFinite else {
+        throw TrainingError(
+          "step \(state.step + 1), rank \(group.rank): MiniLLM loss is not finite (policy \(parts.policy.lossSum), single-step \(parts.singleStep.lossSum)); nothing was updated and the last checkpoint is intact")
+      }
+      local.policy += parts.policy.lossSum
+      local.singleStep += parts.singleStep.lossSum
+      local.clippedTokens += Double(parts.clippedTokens)
+      local.entropy += diagnostics.entropy
+      local.weightSum += diagnostics.weightSum
+      localWeightMax = max(localWeightMax, diagnostics.weightMax)
+      model.backward()
     }
-    let diagnostics = responseDiagnostics(logits: logits, mask: batch.lossMask, weights: tokens.weights, V: V, Vp: Vp)
-    guard parts.policy.lossSum.isFinite, parts.singleStep.lossSum.isFinite else {
-      throw TrainingError(
-        "step \(state.step + 1), rank \(group.rank): MiniLLM loss is not finite (policy \(parts.policy.lossSum), single-step \(parts.singleStep.lossSum)); nothing was updated and the last checkpoint is intact")
-    }
-    model.backward()
     let pretrainingLoss = try pretrainingTerm(rows: indices.count)
     try allReduceGradients(model.gradients, over: group)
-    var reducible = MiniLLMStepSums(
-      tokens: localTokens, policy: parts.policy.lossSum, singleStep: parts.singleStep.lossSum,
-      clippedTokens: Double(parts.clippedTokens), entropy: diagnostics.entropy, weightSum: diagnostics.weightSum
-    ).reducible
+    var reducible = local.reducible
     try group.allReduce(&reducible, op: .sum)
     let step = MiniLLMStepSums(reduced: reducible)
-    let weightMax = try group.allReduce(diagnostics.weightMax, op: .max)
+    let weightMax = try group.allReduce(localWeightMax, op: .max)
     var loss = (step.policy + step.singleStep) / step.tokens
     if let pretrainingLoss { loss += settings.lambdaPT * pretrainingLoss }
     let update = try state.applyGradients(loss: loss)

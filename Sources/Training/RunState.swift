@@ -79,7 +79,13 @@ public final class RunState {
       if !store.existing().isEmpty {
         throw TrainingError("\(store.directory) already has checkpoints; pass --resume auto to continue or use a new run directory")
       }
-    case "auto": resumePath = store.newestValid()
+    case "auto":
+      // Rank 0 chooses (every rank then reads that file), so ranks cannot resume from
+      // different checkpoints when one of them sees a file the others do not.
+      var chosen: [Int64] = [-1]
+      if group.rank == 0, let path = try store.newestValid() { chosen[0] = Int64(store.step(of: path) ?? -1) }
+      try group.broadcast(&chosen, root: 0)
+      resumePath = chosen[0] >= 0 ? store.path(step: Int(chosen[0])) : nil
     case let path?: resumePath = path
     }
     if let resumePath {

@@ -68,7 +68,30 @@ final class CheckpointTests: XCTestCase {
     let bytes = try Data(contentsOf: URL(fileURLWithPath: store.path(step: 40)))
     try bytes.prefix(bytes.count / 3).write(to: URL(fileURLWithPath: store.path(step: 50)))
     try Data("partial".utf8).write(to: URL(fileURLWithPath: store.path(step: 60) + ".tmp"))
-    XCTAssertEqual(store.newestValid(), store.path(step: 40))
+    XCTAssertEqual(try store.newestValid(), store.path(step: 40))
+    // A newest checkpoint that opens but lacks a tensor is skipped too, for the previous one.
+    try FileManager.default.copyItem(atPath: store.path(step: 40), toPath: store.path(step: 45))
+    let incomplete = try HDF5File.open(store.path(step: 45), access: .readWrite)
+    try incomplete.root().openGroup("model").remove("fc_w")
+    try incomplete.close()
+    XCTAssertEqual(try store.newestValid(), store.path(step: 40))
+    XCTAssertEqual(store.step(of: store.path(step: 40)), 40)
+  }
+
+  func testResumeAutoRefusesWhenCheckpointsExistButNoneReads() throws {
+    let store = try CheckpointStore(runDirectory: directory + "/unreadable", keepLast: 3)
+    XCTAssertNil(try store.newestValid(), "an empty folder means a fresh start")
+    let (model, optimizer, state) = try makeCheckpoint(step: 10)
+    try Checkpoint.write(to: store.path(step: 10), model: model, optimizer: optimizer, state: state, tokenizerJSON: nil)
+    for step in [10, 20] {  // both truncated: files exist, none reads
+      let bytes = try Data(contentsOf: URL(fileURLWithPath: store.path(step: 10)))
+      try bytes.prefix(bytes.count / 3).write(to: URL(fileURLWithPath: store.path(step: step)))
+    }
+    XCTAssertThrowsError(try store.newestValid()) { error in
+      let text = "\(error)"
+      XCTAssertTrue(text.contains(store.directory) && text.contains("2 checkpoint file(s) but none reads"), text)
+    }
+    XCTAssertEqual(store.existing().count, 2, "nothing was removed")
   }
 
   func testBadInputNamesTheFileAndTensor() throws {

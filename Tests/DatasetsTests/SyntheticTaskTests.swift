@@ -27,7 +27,7 @@ final class SyntheticTaskTests: XCTestCase {
     XCTAssertGreaterThan(manyAnswer, 300)
     let instructions = records.map(\.instruction)
     for prefix in ["What is", "Reverse", "Sort", "What is the capital", "Which river", "Name a", "List", "Complete the sentence",
-      "Write each of these letters", "Name 7 different", "Write 9 different numbers"] {
+      "Write each letter from", "Name 7 different", "Write 9 different numbers"] {
       XCTAssertTrue(instructions.contains { $0.hasPrefix(prefix) }, "no \(prefix) records")
     }
     // Every record's family is recognized, every family occurs, and the families drawn are
@@ -48,14 +48,20 @@ final class SyntheticTaskTests: XCTestCase {
       switch family {
       case .listItems where items.count == 2:
         XCTAssertEqual(record.references.count, 72)  // ordered pairs of 9 items
-      case .letterSet:
-        let n = record.input.components(separatedBy: ", ").count
-        XCTAssertTrue((4...16).contains(n))
-        XCTAssertEqual(Set(items), Set(record.input.components(separatedBy: ", ")))
-        if n <= 5 {
-          XCTAssertEqual(record.references.count, n == 4 ? 24 : 120, "\(record)")
+      case .letterRange:
+        let n = items.count
+        XCTAssertTrue((5...14).contains(n))
+        XCTAssertTrue(record.input.isEmpty)
+        // The output is the range forwards or backwards: consecutive letters, each once.
+        let codes = items.map { Int($0.unicodeScalars.first!.value) }
+        let steps = Set(zip(codes, codes.dropFirst()).map { $1 - $0 })
+        XCTAssertTrue(steps == [1] || steps == [-1], "\(record)")
+        XCTAssertTrue(record.instruction.contains("from \(UnicodeScalar(UInt8(codes.min()!))) to \(UnicodeScalar(UInt8(codes.max()!))) "), "\(record)")
+        if n == 5 {
+          XCTAssertEqual(record.references.count, 120, "\(record)")
         } else {
-          XCTAssertTrue((1...3).contains(record.references.count) && record.references.contains(record.output), "\(record)")
+          XCTAssertEqual(record.references.count, 2, "\(record)")
+          XCTAssertTrue(record.references.contains(record.output))
         }
         XCTAssertEqual(Set(record.references).count, record.references.count)
       case .listMany:
@@ -76,11 +82,16 @@ final class SyntheticTaskTests: XCTestCase {
   }
 
   func testLongFamiliesRejectInvalidMixtures() {
-    let letters = "Write each of these letters exactly once, in any order."
-    XCTAssertTrue(SyntheticTask.isValid(instruction: letters, input: "a, b, c, d", response: "d, a, c, b"))
-    XCTAssertFalse(SyntheticTask.isValid(instruction: letters, input: "a, b, c, d", response: "d, a, c, a"))
-    XCTAssertFalse(SyntheticTask.isValid(instruction: letters, input: "a, b, c, d", response: "d, a, c"))
-    XCTAssertFalse(SyntheticTask.isValid(instruction: letters, input: "a, b, c, d", response: "d, a, c, b, e"))
+    let letters = "Write each letter from a to e exactly once, in any order."
+    XCTAssertTrue(SyntheticTask.isValid(instruction: letters, input: "", response: "d, a, c, b, e"))
+    XCTAssertTrue(SyntheticTask.isValid(instruction: letters, input: "", response: "e, d, c, b, a"))
+    XCTAssertFalse(SyntheticTask.isValid(instruction: letters, input: "", response: "d, a, c, a, e"))
+    XCTAssertFalse(SyntheticTask.isValid(instruction: letters, input: "", response: "d, a, c, b"))
+    XCTAssertFalse(SyntheticTask.isValid(instruction: letters, input: "", response: "d, a, c, b, e, f"))
+    XCTAssertFalse(SyntheticTask.isValid(instruction: letters, input: "", response: "a, b, c, e, f"))
+    // A range that runs backwards in the instruction, or a letter that is not one, is no family.
+    XCTAssertNil(SyntheticTask.family(instruction: "Write each letter from e to a exactly once, in any order."))
+    XCTAssertNil(SyntheticTask.family(instruction: "Write each letter from a to 7 exactly once, in any order."))
     let birds = "Name 5 different birds, separated by commas."
     XCTAssertTrue(SyntheticTask.isValid(instruction: birds, input: "", response: "crow, wren, swan, jay, dove"))
     XCTAssertFalse(SyntheticTask.isValid(instruction: birds, input: "", response: "crow, wren, swan, jay, crow"))

@@ -35,6 +35,21 @@ final class MicroBatchTests: XCTestCase {
     XCTAssertEqual(LengthGroups.split(lengths: [], overheadPerGroup: 0), [])
   }
 
+  func testAnExactGroupCountGivesThatManyContiguousGroupsOfLeastPadding() {
+    let lengths = [40, 12, 90, 13, 41, 88, 14, 39]
+    for k in 1...lengths.count {
+      let groups = LengthGroups.split(lengths: lengths, exactly: k)
+      XCTAssertEqual(groups.count, k)
+      XCTAssertEqual(groups.flatMap { $0 }.sorted(), Array(lengths.indices))
+      for (a, b) in zip(groups, groups.dropFirst()) {
+        XCTAssertLessThanOrEqual(a.map { lengths[$0] }.max()!, b.map { lengths[$0] }.min()!)
+      }
+    }
+    // Three clear clusters in three groups: each group is one cluster.
+    XCTAssertEqual(LengthGroups.split(lengths: lengths, exactly: 3).map { $0.sorted() }, [[1, 3, 6], [0, 4, 7], [2, 5]])
+    XCTAssertEqual(LengthGroups.split(lengths: [7], exactly: 1), [[0]])
+  }
+
   func testMicroBatchedLossAndGradientEqualTheWholePaddedBatch() throws {
     let config = GPTConfig(vocabSize: 13, contextLength: 24, dModel: 16, nLayer: 2, nHead: 2, padVocabTo: 8, initStd: 0.2)
     let V = config.vocabSize

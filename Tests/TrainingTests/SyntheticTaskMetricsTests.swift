@@ -10,7 +10,7 @@ final class SyntheticTaskMetricsTests: XCTestCase {
     InstructionRecord(instruction: "What is 3 plus 4?", output: "7"),
     InstructionRecord(instruction: "Name 5 different birds, separated by commas.", output: "crow, wren, swan, jay, dove"),
     InstructionRecord(instruction: "Name a fruit.", output: "apple"),
-    InstructionRecord(instruction: "Write each of these letters exactly once, in any order.", input: "a, b, c, d", output: "a, b, c, d"),
+    InstructionRecord(instruction: "Write each letter from a to d exactly once, in any order.", output: "a, b, c, d"),
   ]
 
   func testBreakdownByFamilyAndLength() {
@@ -21,7 +21,7 @@ final class SyntheticTaskMetricsTests: XCTestCase {
     XCTAssertEqual(breakdown["valid_rate/arithmetic"], 100)
     XCTAssertEqual(breakdown["valid_rate/listMany"], 0)
     XCTAssertEqual(breakdown["valid_rate/nameItem"], 100)
-    XCTAssertEqual(breakdown["valid_rate/letterSet"], 100)
+    XCTAssertEqual(breakdown["valid_rate/letterRange"], 100)
     XCTAssertNil(breakdown["valid_rate/sort"])  // absent from the set
     XCTAssertEqual(breakdown["valid_rate/length_1-4"], 100)
     XCTAssertEqual(breakdown["valid_rate/length_5-12"], 0)

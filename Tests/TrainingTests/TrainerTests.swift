@@ -6,6 +6,7 @@ import Checkpointing
 import Collectives
 import Datasets
 import Foundation
+import TestSupport
 import Tokenizers
 import Training
 import XCTest
@@ -103,6 +104,31 @@ final class TrainerTests: XCTestCase {
     // The same teacher on data in its own template is accepted.
     kd.data = compactCache
     XCTAssertNoThrow(try TeacherForcedTrainer(config: try kd.resolve(), group: SingleProcessCollective(), resume: nil))
+  }
+
+  func testMiniLLMMicroBatchesGiveTheWholeMinibatchGradient() throws {
+    let teacherConfig = try options(.sft, run: "teacher", steps: 4).resolve()
+    try TeacherForcedTrainer(config: teacherConfig, group: SingleProcessCollective(), resume: nil).run()
+    let teacher = directory + "/teacher/checkpoints/step-00000004.h5"
+    func step(_ run: String, maximumMicroBatches: Int) throws -> (gradient: [Float], loss: Double, microBatches: Int) {
+      var o = options(.minillm, run: run, steps: 1)
+      (o.teacher, o.initFrom, o.rollouts, o.minibatch, o.ppoEpochs, o.maxNewTokens) = (teacher, teacher, 8, 8, 1, 12)
+      (o.gamma, o.paperReturns, o.alpha, o.batchSize) = (1, true, 0.3, 8)
+      let trainer = try MiniLLMTrainer(
+        config: try o.resolve(), group: SingleProcessCollective(), teacherGroup: SingleProcessCollective(), resume: nil)
+      trainer.maximumMicroBatches = maximumMicroBatches
+      try trainer.run()
+      let loss = try XCTUnwrap(try Checkpoint.read(directory + "/" + run + "/checkpoints/step-00000001.h5").state.metrics["train_loss"]?.last)
+      return (Array(trainer.student.gradients.storage), loss, trainer.microBatchesInLastUpdate)
+    }
+    let whole = try step("whole", maximumMicroBatches: 1)
+    let split = try step("split", maximumMicroBatches: 4)
+    XCTAssertEqual(whole.microBatches, 1)
+    XCTAssertGreaterThan(split.microBatches, 1, "the rollouts' lengths should differ enough to split")
+    XCTAssertEqual(split.loss, whole.loss, accuracy: 1e-5 * abs(whole.loss))
+    let comparison = compare(split.gradient, whole.gradient, rtol: 1e-3, atol: 1e-6)
+    XCTAssertTrue(comparison.passed, "\(comparison)")
+    XCTAssertGreaterThan(whole.gradient.map(abs).max()!, 1e-4)
   }
 
   func testMiniLLMRecordsEverySettingAndResumesMidIteration() throws {
