@@ -65,18 +65,21 @@ public struct CheckpointStore {
   }
 
   /// Records `metric` (lower is better) for the checkpoint at `path` and keeps `best` pointing
-  /// at the best one so far.
-  public func recordMetric(_ metric: Double, for path: String) throws {
+  /// at the best one so far. Equal metrics are decided by `tieBreak` (lower is better; equal
+  /// again: the earlier checkpoint stays).
+  public func recordMetric(_ metric: Double, tieBreak: Double = .infinity, for path: String) throws {
     guard metric.isFinite else { return }  // no metric for this checkpoint: nothing to compare
     let bestFile = directory + "/best.json"
     if let data = FileManager.default.contents(atPath: bestFile),
       let best = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-      let bestMetric = best["metric"] as? Double, FileManager.default.fileExists(atPath: best["path"] as? String ?? ""),
-      bestMetric <= metric
+      let bestMetric = best["metric"] as? Double, FileManager.default.fileExists(atPath: best["path"] as? String ?? "")
     {
-      return
+      let bestTieBreak = best["tie_break"] as? Double ?? .infinity
+      if bestMetric < metric || (bestMetric == metric && !(tieBreak < bestTieBreak)) { return }
     }
-    let data = try JSONSerialization.data(withJSONObject: ["path": path, "metric": metric])
+    var record: [String: Any] = ["path": path, "metric": metric]
+    if tieBreak.isFinite { record["tie_break"] = tieBreak }
+    let data = try JSONSerialization.data(withJSONObject: record)
     try data.write(to: URL(fileURLWithPath: bestFile + ".tmp"))
     guard rename(bestFile + ".tmp", bestFile) == 0 else { throw CheckpointError(path: bestFile, "cannot update") }
   }

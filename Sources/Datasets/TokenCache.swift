@@ -68,6 +68,25 @@ public enum TokenCache {
     return try PromptTemplate.named(try root.stringAttribute("prompt_template"), source: path + ": prompt_template")
   }
 
+  /// Refuses token ids outside 0..<`count` (a cache built with another vocabulary, or damaged),
+  /// naming the file, the example and the id: such an id would index past the embedding.
+  public static func requireIDs(in examples: [TokenizedExample], below count: Int, path: String) throws {
+    for (index, example) in examples.enumerated() {
+      for (field, ids) in [("prompt_tokens", example.prompt), ("response_tokens", example.response)] {
+        if let bad = ids.first(where: { $0 < 0 || Int($0) >= count }) {
+          throw DatasetError(path: path, field: field, "example \(index) holds token id \(bad), outside the tokenizer's \(count) ids")
+        }
+      }
+    }
+  }
+
+  /// Refuses pretraining block ids outside 0..<`count`, naming the file, block and id.
+  public static func requireIDs(inBlocks tokens: [Int32], blockLength: Int, below count: Int, path: String) throws {
+    if let position = tokens.firstIndex(where: { $0 < 0 || Int($0) >= count }) {
+      throw DatasetError(path: path, field: "blocks", "block \(position / max(1, blockLength)) holds token id \(tokens[position]), outside the tokenizer's \(count) ids")
+    }
+  }
+
   /// Reads pretraining blocks as (tokens, blockLength).
   public static func readBlocks(_ path: String, tokenizerFingerprint: String) throws -> (
     tokens: [Int32], blockLength: Int

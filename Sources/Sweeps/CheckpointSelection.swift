@@ -65,7 +65,9 @@ extension SweepRunner {
     guard selectsCheckpoints, let teacher else { return }
     let context = try selectionContext(teacher: teacher)
     state.evaluationEvery = trainConfig.checkpointEvery
-    state.selectionMetric = ("eval_" + context.metric, true)
+    // Ties (frequent when few selection prompts are valid) go to the lower loss on the
+    // selection split's references, not to the earliest checkpoint.
+    state.selectionMetric = ("eval_" + context.metric, true, "eval_loss")
     state.evaluate = { _ in
       // The headline metrics only (checkpoints store each as a dataset named after it).
       try context.evaluator.evaluate(model: student, teacher: context.teacher, protocol: context.settings).mean

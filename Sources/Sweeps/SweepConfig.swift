@@ -74,6 +74,20 @@ public struct SweepConfig: Codable, Sendable, Equatable {
     /// authors' format) for JSONL files.
     public var promptTemplate = "auto"
 
+    /// Tokens per D_PT block (the L_PT term draws as many blocks per optimizer step as the PPO
+    /// minibatch has sequences); 0: `synthetic_pretrain_block_length` for the synthetic task,
+    /// `max_length` + 1 for files.
+    public var pretrainBlockLength = 0
+
+    /// The synthetic task's D_PT block: 48 tokens + 1, about its training sequences' length
+    /// (35.8 tokens on average), so L_PT costs about what the PPO term does.
+    public static let syntheticPretrainBlockLength = 49
+
+    /// The D_PT block length the data stage uses.
+    public var resolvedPretrainBlockLength: Int {
+      pretrainBlockLength > 0 ? pretrainBlockLength : (train == nil ? Self.syntheticPretrainBlockLength : maxLength + 1)
+    }
+
     /// The template the stages use (`validate` has checked the name).
     public var resolvedPromptTemplate: PromptTemplate {
       PromptTemplate(rawValue: promptTemplate) ?? (train == nil ? .compact : .alpaca)
@@ -84,6 +98,7 @@ public struct SweepConfig: Codable, Sendable, Equatable {
       case validationCount = "validation_count", selectionCount = "selection_count", pretrain, syntheticPretrainCount = "synthetic_pretrain_count"
       case tokenizer, vocabSize = "vocab_size"
       case maxPromptLength = "max_prompt_length", maxLength = "max_length", promptTemplate = "prompt_template"
+      case pretrainBlockLength = "pretrain_block_length"
     }
     public init() {}
   }
@@ -286,6 +301,9 @@ public struct SweepConfig: Codable, Sendable, Equatable {
     try require(evaluation.exposureBiasPrompts >= 0, "evaluation.exposure_bias_prompts", "must be ≥ 0, got \(evaluation.exposureBiasPrompts)")
     try require(data.selectionCount >= 0, "data.selection_count", "must be ≥ 0, got \(data.selectionCount)")
     try require(data.syntheticPretrainCount >= 0, "data.synthetic_pretrain_count", "must be ≥ 0, got \(data.syntheticPretrainCount)")
+    try require(
+      data.pretrainBlockLength == 0 || (2...(data.maxLength + 1)).contains(data.pretrainBlockLength), "data.pretrain_block_length",
+      "must be 0 (auto) or 2…max_length + 1 (\(data.maxLength + 1)), got \(data.pretrainBlockLength)")
     try require(
       data.promptTemplate == "auto" || PromptTemplate(rawValue: data.promptTemplate) != nil, "data.prompt_template",
       "must be auto, alpaca or compact, got \(data.promptTemplate)")

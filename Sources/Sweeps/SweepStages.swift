@@ -64,9 +64,9 @@ extension SweepRunner {
         pretrainFiles.insert(syntheticPretrainText, at: 0)
       }
       if !pretrainFiles.isEmpty {
-        let corpus = try PretrainingCorpus(files: pretrainFiles, tokenizer: tokenizer, eos: eos, blockLength: source.maxLength + 1)
+        let corpus = try PretrainingCorpus(files: pretrainFiles, tokenizer: tokenizer, eos: eos, blockLength: source.resolvedPretrainBlockLength)
         try TokenCache.write(corpus, to: pretrainCache, tokenizerFingerprint: tokenizer.fingerprint, source: pretrainFiles.joined(separator: ","))
-        log("    pretraining corpus D_PT: \(corpus.documentCount) documents, \(corpus.count) blocks of \(source.maxLength + 1) tokens (L_PT on)")
+        log("    pretraining corpus D_PT: \(corpus.documentCount) documents, \(corpus.count) blocks of \(source.resolvedPretrainBlockLength) tokens (L_PT on)")
       }
       try Data("{}".utf8).write(to: URL(fileURLWithPath: marker))
     }

@@ -16,6 +16,31 @@ extension BPETokenizer {
     return try load(json: data, path: path)
   }
 
+  /// Vocabulary ids and special-token ids must cover 0..<N once each: no id twice in the
+  /// vocabulary, no special token on another token's id, no unused id (an id of 99999 in a
+  /// small vocabulary would make a model of 100,000 rows).
+  static func requireDenseUniqueIDs(
+    _ vocabulary: [String: Int32], specials: [[String: Any]], fail: (String, String) -> TokenizerError
+  ) throws {
+    var owner: [Int32: String] = [:]
+    for (token, id) in vocabulary.sorted(by: { $0.value < $1.value }) {
+      if let other = owner[id] { throw fail("model.vocab", "id \(id) is given to both \"\(other)\" and \"\(token)\"") }
+      owner[id] = token
+    }
+    for entry in specials {
+      guard let id = (entry["id"] as? NSNumber)?.int32Value, let content = entry["content"] as? String else { continue }
+      if let other = owner[id], other != content {
+        throw fail("added_tokens", "special token \"\(content)\" has id \(id), already \"\(other)\"'s")
+      }
+      owner[id] = content
+    }
+    let count = Int32(owner.count)
+    if let outside = owner.keys.first(where: { $0 < 0 || $0 >= count }) {
+      let unused = (0..<count).first { owner[$0] == nil } ?? 0
+      throw fail("model.vocab", "ids must be 0..<\(count) with none unused, but id \(outside) is used and id \(unused) is not")
+    }
+  }
+
   /// Parses `tokenizer.json` content; `path` only labels errors.
   public static func load(json data: Data, path: String = "tokenizer.json") throws -> BPETokenizer {
     func fail(_ field: String, _ message: String) -> TokenizerError {
@@ -54,8 +79,18 @@ extension BPETokenizer {
       guard let id = (value as? NSNumber)?.int32Value else { throw fail("model.vocab.\(token)", "id is not a number") }
       vocabulary[token] = id
     }
+    try requireDenseUniqueIDs(vocabulary, specials: root["added_tokens"] as? [[String: Any]] ?? [], fail: fail)
+    for byte in 0...255 {
+      let symbol = String(ByteLevel.byteToCharacter[byte])
+      guard vocabulary[symbol] != nil else {
+        throw fail("model.vocab", String(format: "lacks the byte-level symbol for byte 0x%02X (\"%@\"): a byte-level BPE needs all 256", byte, symbol))
+      }
+    }
+    guard let mergeList = model["merges"] as? [Any] else {
+      throw fail("model.merges", model["merges"] == nil ? "missing (a BPE tokenizer needs its merge list; [] for none)" : "must be a list")
+    }
     var merges: [(String, String)] = []
-    for (index, entry) in (model["merges"] as? [Any] ?? []).enumerated() {
+    for (index, entry) in mergeList.enumerated() {
       if let pair = entry as? [String], pair.count == 2 {
         merges.append((pair[0], pair[1]))
       } else if let text = entry as? String, let space = text.firstIndex(of: " ") {

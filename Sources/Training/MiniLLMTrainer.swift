@@ -77,6 +77,7 @@ public final class MiniLLMTrainer {
     minibatchPerRank = minibatch / group.size
     if settings.pretrainingLoss, let pretrainingData = rolloutSettings.pretrainData {
       let blocks = try TokenCache.readBlocks(pretrainingData, tokenizerFingerprint: state.tokenizerFingerprint)
+      try TokenCache.requireIDs(inBlocks: blocks.tokens, blockLength: blocks.blockLength, below: state.tokenizerCount, path: pretrainingData)
       guard blocks.blockLength - 1 <= state.model.config.contextLength, blocks.tokens.count >= blocks.blockLength else {
         throw TrainingError("\(pretrainingData): blocks of \(blocks.blockLength) tokens do not fit the context \(state.model.config.contextLength) (or there are none)")
       }

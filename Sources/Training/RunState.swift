@@ -45,9 +45,10 @@ public final class RunState {
   /// else the training loss).
   public var evaluate: ((_ step: Int) throws -> [String: Double])?
   public var evaluationEvery = 0
-  /// The metric that picks the best checkpoint (`eval_valid_rate`, …) and its direction;
+  /// The metric that picks the best checkpoint (`eval_valid_rate`, …), its direction and the
+  /// metric that decides ties (lower is better, e.g. `eval_loss`; nil: the earlier checkpoint);
   /// nil: the lowest `eval_loss` (or training loss).
-  public var selectionMetric: (name: String, higherIsBetter: Bool)?
+  public var selectionMetric: (name: String, higherIsBetter: Bool, tieBreak: String?)?
   /// Test hook: at this (rank, step), nudge one parameter on that rank only, so the replica
   /// check must catch it.
   public var debugPerturbation: (rank: Int, step: Int)?
@@ -70,6 +71,7 @@ public final class RunState {
     padToken = pad
     examples = try TokenCache.readInstructions(config.data, tokenizerFingerprint: tokenizer.fingerprint)
     guard !examples.isEmpty else { throw TrainingError("\(config.data) holds no examples") }
+    try TokenCache.requireIDs(in: examples, below: tokenizer.count, path: config.data)
     promptTemplate = try TokenCache.promptTemplate(ofInstructions: config.data, tokenizerFingerprint: tokenizer.fingerprint)
     store = try CheckpointStore(runDirectory: config.runDirectory, keepLast: config.keepLast)
 
@@ -142,6 +144,12 @@ public final class RunState {
       try broadcastParameters(model.parameters, over: group)
     }
     self.config.model = model.config
+    if let longest = examples.indices.max(by: { examples[$0].full.count < examples[$1].full.count }),
+      examples[longest].full.count - 1 > model.config.contextLength
+    {
+      throw TrainingError(
+        "\(config.data): example \(longest) has \(examples[longest].full.count) tokens (prompt + response), more than the model's context of \(model.config.contextLength) + 1; rebuild the cache with `data prepare --max-length \(model.config.contextLength + 1)` or train a model with a longer --context-length")
+    }
   }
 
   /// The teacher checkpoint's model, checked against this run's tokenizer (same fingerprint,
@@ -244,7 +252,9 @@ public final class RunState {
         // Only an evaluation of this very step can make this checkpoint the best.
         let evaluatedNow = metrics["eval_step"]?.last == Double(step)
         let value = evaluatedNow ? metrics[selection.name]?.last : nil
-        try store.recordMetric(value.map { selection.higherIsBetter ? -$0 : $0 } ?? .infinity, for: path)
+        let tieBreak = evaluatedNow ? selection.tieBreak.flatMap { metrics[$0]?.last } : nil
+        try store.recordMetric(
+          value.map { selection.higherIsBetter ? -$0 : $0 } ?? .infinity, tieBreak: tieBreak ?? .infinity, for: path)
       } else {
         try store.recordMetric(metrics["eval_loss"]?.last ?? metrics["train_loss"]?.last ?? .infinity, for: path)
       }

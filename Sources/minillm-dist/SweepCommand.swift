@@ -4,6 +4,7 @@
 
 import ArgumentParser
 import Collectives
+import Training
 import Foundation
 import MPI
 import Sweeps
@@ -42,6 +43,11 @@ struct SweepCommand: ParsableCommand {
     try MPIJob.run { world in
       let started = Date()
       if world.rank == 0 { print("sweep in \(runDir) on \(world.size) rank(s)\(config.map { " from \($0)" } ?? " (embedded quickstart)")") }
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]
+      try RankAgreement.require(
+        String(decoding: try encoder.encode(resolved), as: UTF8.self) + "|\(runDir)|\(only ?? "")|\(stopAfterSteps ?? 0)",
+        agreedBy: world, what: "sweep")
       let runner = try SweepRunner(config: resolved, runDirectory: runDir, world: world) { shards in
         try teacherGroup(world, shards: shards)
       }

@@ -166,6 +166,11 @@ struct TrainCommand: ParsableCommand {
       if let threads { KernelThreads.setAll(threads) }
       if world.rank == 0 { print("\(world.size) rank(s), \(KernelThreads.count) thread(s) per rank, OpenBLAS core \(BLAS.coreName)") }
       var resolved = try options.resolve()
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]
+      let job = String(decoding: try encoder.encode(resolved), as: UTF8.self)
+        + "|resume=\(resume ?? "")|stop=\(stopAfter ?? 0)|eval=\(evalEvery)|\(evalData ?? "")|\(evalPrompts)"
+      try RankAgreement.require(job, agreedBy: world, what: "training run")
       if let miniLLM = resolved.miniLLM {
         try runMiniLLM(world: world, config: resolved, teacherShards: miniLLM.teacherShards)
         return 0

@@ -78,6 +78,18 @@ final class CheckpointTests: XCTestCase {
     XCTAssertEqual(store.step(of: store.path(step: 40)), 40)
   }
 
+  func testTiesOnTheMetricGoToTheLowerTieBreakThenTheEarlierCheckpoint() throws {
+    let store = try CheckpointStore(runDirectory: directory + "/ties", keepLast: 10)
+    for step in [1, 2, 3, 4] { try Data("x".utf8).write(to: URL(fileURLWithPath: store.path(step: step))) }
+    try store.recordMetric(-1, tieBreak: 2.5, for: store.path(step: 1))
+    try store.recordMetric(-1, tieBreak: 1.5, for: store.path(step: 2))  // same metric, lower loss
+    XCTAssertEqual(store.best, store.path(step: 2))
+    try store.recordMetric(-1, tieBreak: 1.5, for: store.path(step: 3))  // a full tie: the earlier stays
+    XCTAssertEqual(store.best, store.path(step: 2))
+    try store.recordMetric(-2, tieBreak: 9, for: store.path(step: 4))  // a better metric wins whatever its loss
+    XCTAssertEqual(store.best, store.path(step: 4))
+  }
+
   func testResumeAutoRefusesWhenCheckpointsExistButNoneReads() throws {
     let store = try CheckpointStore(runDirectory: directory + "/unreadable", keepLast: 3)
     XCTAssertNil(try store.newestValid(), "an empty folder means a fresh start")

@@ -87,6 +87,8 @@ final class SweepConfigTests: XCTestCase {
       (#"{"data": {"selection_count": -5}}"#, "data.selection_count"),
       (#"{"data": {"synthetic_pretrain_count": -1}}"#, "data.synthetic_pretrain_count"),
       (#"{"data": {"prompt_template": "chatml"}}"#, "data.prompt_template"),
+      (#"{"data": {"pretrain_block_length": 1}}"#, "data.pretrain_block_length"),
+      (#"{"data": {"pretrain_block_length": 130}}"#, "data.pretrain_block_length"),
     ] {
       XCTAssertThrowsError(try load(json).validate(worldSize: 2), json) { XCTAssertTrue("\($0)".contains(key), "\($0)") }
     }
@@ -97,6 +99,10 @@ final class SweepConfigTests: XCTestCase {
     XCTAssertEqual(try load(#"{"data": {"train": "dolly.jsonl"}}"#).data.resolvedPromptTemplate, .alpaca)
     XCTAssertEqual(try load(#"{"data": {"train": "dolly.jsonl", "prompt_template": "compact"}}"#).data.resolvedPromptTemplate, .compact)
     XCTAssertEqual(try load(#"{"data": {"prompt_template": "alpaca"}}"#).data.resolvedPromptTemplate, .alpaca)
+    // D_PT blocks: about the synthetic task's sequence length; max_length + 1 for files.
+    XCTAssertEqual(try load("{}").data.resolvedPretrainBlockLength, 49)
+    XCTAssertEqual(try load(#"{"data": {"train": "dolly.jsonl", "max_length": 256}}"#).data.resolvedPretrainBlockLength, 257)
+    XCTAssertEqual(try load(#"{"data": {"pretrain_block_length": 65}}"#).data.resolvedPretrainBlockLength, 65)
   }
 
   func testBadMethodOptionsAreRefusedNamingTheKey() throws {

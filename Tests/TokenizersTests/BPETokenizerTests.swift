@@ -106,7 +106,29 @@ final class BPETokenizerTests: XCTestCase {
     expectError("not json", field: "(root)")
     expectError(#"{"model": {"type": "WordPiece", "vocab": {}}, \#(byteLevel)}"#, field: "model.type")
     expectError(#"{\#(byteLevel)}"#, field: "model")
-    expectError(#"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a b"]}, \#(byteLevel)}"#, field: "model.merges[0]")
+    // A vocabulary of the 256 byte symbols, ids 0…255, as JSON; `extra` entries are added.
+    func bytes(_ extra: [String: Int] = [:], dropping dropped: String? = nil) -> String {
+      var vocabulary: [String: Int] = [:]
+      var next = 0
+      for byte in 0...255 where String(ByteLevel.byteToCharacter[byte]) != dropped {
+        vocabulary[String(ByteLevel.byteToCharacter[byte])] = next
+        next += 1
+      }
+      vocabulary.merge(extra) { $1 }
+      return String(decoding: try! JSONSerialization.data(withJSONObject: vocabulary, options: [.sortedKeys]), as: UTF8.self)
+    }
+    expectError(#"{"model": {"type": "BPE", "vocab": \#(bytes()), "merges": ["a b"]}, \#(byteLevel)}"#, field: "model.merges[0]")
+    XCTAssertNoThrow(try BPETokenizer.load(json: Data(#"{"model": {"type": "BPE", "vocab": \#(bytes()), "merges": []}, \#(byteLevel)}"#.utf8)))
+    // Silently wrong before: no merge list, a byte symbol missing, an id far past the others,
+    // two tokens on one id, a special token on another token's id.
+    expectError(#"{"model": {"type": "BPE", "vocab": \#(bytes())}, \#(byteLevel)}"#, field: "model.merges")
+    expectError(#"{"model": {"type": "BPE", "vocab": \#(bytes()), "merges": {"a": "b"}}, \#(byteLevel)}"#, field: "model.merges")
+    expectError(#"{"model": {"type": "BPE", "vocab": \#(bytes(dropping: "a")), "merges": []}, \#(byteLevel)}"#, field: "model.vocab")
+    expectError(#"{"model": {"type": "BPE", "vocab": \#(bytes(["ab": 99999])), "merges": []}, \#(byteLevel)}"#, field: "model.vocab")
+    expectError(#"{"model": {"type": "BPE", "vocab": \#(bytes(["ab": 5])), "merges": []}, \#(byteLevel)}"#, field: "model.vocab")
+    expectError(
+      #"{"model": {"type": "BPE", "vocab": \#(bytes()), "merges": []}, "added_tokens": [{"id": 3, "content": "<|x|>"}], \#(byteLevel)}"#,
+      field: "added_tokens")
     expectError(#"{"model": {"type": "BPE", "vocab": {"a": 0}}, "pre_tokenizer": {"type": "Whitespace"}}"#, field: "pre_tokenizer")
     expectError(#"{"model": {"type": "BPE", "vocab": {"a": 0}}, "normalizer": {"type": "NFC"}, \#(byteLevel)}"#, field: "normalizer")
     XCTAssertThrowsError(try BPETokenizer.load(contentsOf: "/nonexistent/tokenizer.json")) { error in

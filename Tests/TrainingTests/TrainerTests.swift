@@ -131,6 +131,30 @@ final class TrainerTests: XCTestCase {
     XCTAssertGreaterThan(whole.gradient.map(abs).max()!, 1e-4)
   }
 
+  func testOutOfRangeTokenIDsAndTooShortAContextAreRefusedBeforeTraining() throws {
+    // An id past the vocabulary (a cache of another tokenizer, or damaged): named, not a crash.
+    let bpe = try BPETokenizer.load(contentsOf: tokenizer)
+    let bad = TokenizedInstructions(
+      examples: [TokenizedExample(prompt: [1, 2, 3], response: [4, 5]), TokenizedExample(prompt: [1, 2], response: [Int32(bpe.count) + 7, 0])],
+      template: .alpaca)
+    let badCache = directory + "/bad-ids.h5"
+    try TokenCache.write(bad, to: badCache, tokenizerFingerprint: bpe.fingerprint, source: "test")
+    var o = options(.sft, run: "bad-ids", steps: 2)
+    o.data = badCache
+    XCTAssertThrowsError(try TeacherForcedTrainer(config: try o.resolve(), group: SingleProcessCollective(), resume: nil)) {
+      let text = "\($0)"
+      XCTAssertTrue(text.contains(badCache) && text.contains("response_tokens") && text.contains("example 1")
+        && text.contains("token id \(bpe.count + 7)"), text)
+    }
+    // A context shorter than the cache's sequences: named, with the fix.
+    var short = options(.sft, run: "short", steps: 2)
+    short.contextLength = 16
+    XCTAssertThrowsError(try TeacherForcedTrainer(config: try short.resolve(), group: SingleProcessCollective(), resume: nil)) {
+      let text = "\($0)"
+      XCTAssertTrue(text.contains(cache) && text.contains("context of 16") && text.contains("--max-length 17"), text)
+    }
+  }
+
   func testMiniLLMRecordsEverySettingAndResumesMidIteration() throws {
     let teacherConfig = try options(.sft, run: "teacher", steps: 4).resolve()
     try TeacherForcedTrainer(config: teacherConfig, group: SingleProcessCollective(), resume: nil).run()

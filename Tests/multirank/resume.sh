@@ -289,6 +289,22 @@ else
   fail "world-size mismatch"
 fi
 
+# Ranks given different options (here --steps) refuse to start, at once, instead of hanging at
+# the first collective the shorter run leaves: every rank compares a hash of its resolved run.
+mismatched() {  # steps of rank 0, steps of rank 1
+  local common=(train --method sft --data "$work/synth.h5" --tokenizer "$tokenizer" --run-dir "$work/mismatch-$1-$2"
+    --batch-size 4 --d-model 32 --n-layer 1 --n-head 2 --context-length 128 --checkpoint-every 4)
+  timeout 60 "${MINILLM_MPIRUN[@]}" -n 1 "$binary" "${common[@]}" --steps "$1" : -n 1 "$binary" "${common[@]}" --steps "$2"
+}
+rc=0
+mismatched 30 20 >"$work/log" 2>&1 || rc=$?
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q "rank(s) 1 resolved a different training run than rank 0" "$work/log" \
+  && [ -z "$(ls "$work/mismatch-30-20/checkpoints" 2>/dev/null)" ]; then
+  pass "ranks started with different --steps refuse to start, naming the rank (no hang)"
+else
+  fail "rank agreement on the resolved run"
+fi
+
 # A checkpoint of another stage is refused for --resume, pointing at --init-from.
 if ! minillm 1 "$work/mllm-wrong" --teacher-shards 1 --resume "$(final "$work/straight-1")" >"$work/log" 2>&1 \
   && grep -q "is a checkpoint of stage sft, not of this run's minillm stage; to start from its weights use --init-from" "$work/log"; then
