@@ -55,7 +55,8 @@ for s in ("s", "m", "l"):
         assert len(evals) >= 2 and all("eval_reverse_kl" in e for e in evals), (s, m, evals)
 families = (results / "families.md").read_text()
 assert "| teacher |" in families and "| l-minillm |" in families and "greedy" in families, families
-assert "length_1-4" in (results / "lengths.md").read_text()
+lengths = (results / "lengths.md").read_text()
+assert "| l-minillm |" in lengths and "length_" in lengths, lengths  # the buckets present depend on the 12 prompts
 pt = [json.loads(l)["pt_loss"] for l in open(run / "students/m/minillm/metrics.jsonl") if '"pt_loss"' in l]
 assert pt and all(v > 0 for v in pt), "L_PT on by default"
 teacher = next(r for r in rows if r["method"] == "teacher")
