@@ -71,7 +71,8 @@ extension SyntheticTask {
       }
       return false
     case .letterRange:
-      return distinctItems(letterRange(instruction)!.count, from: letterRange(instruction)!)
+      let range = letterRange(instruction)!
+      return distinctItems(range.count, from: range)
     case .listMany:
       return listAnswerIsValid(largeCategories, format: listManyInstruction)
     case .numberSequence:
