@@ -22,6 +22,16 @@ static inline unsigned chdf5_f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline unsigned chdf5_f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline size_t chdf5_variable(void) { return H5T_VARIABLE; }
 
+/// A file-access property list that writes the HDF5 1.8+ file format, whose superblock and
+/// object headers (where attributes live) carry checksums that the library verifies on read.
+/// The caller closes it with H5Pclose.
+static inline hid_t chdf5_fapl_checksummed_metadata(void) {
+  hid_t list = H5Pcreate(H5P_FILE_ACCESS);
+  if (list < 0) return list;
+  if (H5Pset_libver_bounds(list, H5F_LIBVER_V18, H5F_LIBVER_LATEST) < 0) { H5Pclose(list); return -1; }
+  return list;
+}
+
 /// Turns off HDF5's automatic error printing; errors are read from the stack instead.
 static inline herr_t chdf5_silence_errors(void) { return H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 #endif

@@ -31,7 +31,7 @@ public enum Checkpoint {
     to path: String, model: GPT, optimizer: AdamW, state: TrainingState, tokenizerJSON: String?,
     rollouts: RolloutStoreSnapshot? = nil
   ) throws {
-    try HDF5File.writeAtomically(path) { root in
+    try HDF5File.writeAtomically(path, checksums: true) { root in
       try root.setAttribute("format", string: format)
       try root.setAttribute("format_version", value: version)
       try root.setAttribute("step", value: Int64(state.step))

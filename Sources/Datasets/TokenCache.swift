@@ -102,7 +102,7 @@ public enum TokenCache {
   private static func writeAtomically(
     _ path: String, _ body: (HDF5Group) throws -> Void, header: (HDF5Group) throws -> Void
   ) throws {
-    try HDF5File.writeAtomically(path) { root in
+    try HDF5File.writeAtomically(path, checksums: true) { root in
       try root.setAttribute("format", string: format)
       try root.setAttribute("format_version", value: version)
       try header(root)

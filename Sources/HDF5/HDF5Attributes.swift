@@ -55,10 +55,10 @@ extension HDF5Object {
       H5Aopen(id, attribute, chdf5_p_default()), "H5Aopen", path: path, object: label)
   }
 
-  /// Sets a UTF-8 string attribute (variable length, as h5py writes `str`).
+  /// Sets a UTF-8 string attribute (fixed length, sized to the text; h5py reads it as bytes).
   public func setAttribute(_ attribute: String, string: String) throws {
     let label = attributeLabel(attribute)
-    let type = try HDF5Strings.makeType(path: path, object: label)
+    let type = try HDF5Strings.makeFixedType(for: string, path: path, object: label)
     defer { H5Tclose(type) }
     let handle = try createAttribute(attribute, type: type, shape: [])
     defer { H5Aclose(handle) }

@@ -7,7 +7,7 @@ public final class HDF5Dataset: HDF5Object {
   public let id: hid_t
   public let path: String
   public let name: String
-  private let file: HDF5File
+  let file: HDF5File
 
   init(id: hid_t, file: HDF5File, name: String) {
     self.id = id
@@ -63,22 +63,49 @@ public final class HDF5Dataset: HDF5Object {
   public func write<T: HDF5Scalar>(_ values: UnsafeBufferPointer<T>) throws {
     try requireType(T.self, operation: "H5Dwrite")
     try requireCount(values.count, operation: "H5Dwrite")
-    guard values.count > 0 else { return }
-    _ = try checked(
-      H5Dwrite(
-        id, T.hdf5ElementType.nativeTypeID, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(),
-        values.baseAddress), "H5Dwrite", path: path, object: name)
+    if values.count > 0 {
+      _ = try checked(
+        H5Dwrite(
+          id, T.hdf5ElementType.nativeTypeID, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(),
+          values.baseAddress), "H5Dwrite", path: path, object: name)
+    }
+    if file.checksums { try recordChecksum(CRC32.checksum(UnsafeRawBufferPointer(values))) }
   }
 
   /// Reads the whole dataset into `buffer` (same element type and count).
   public func read<T: HDF5Scalar>(into buffer: UnsafeMutableBufferPointer<T>) throws {
     try requireType(T.self, operation: "H5Dread")
     try requireCount(buffer.count, operation: "H5Dread")
-    guard buffer.count > 0 else { return }
-    _ = try checked(
-      H5Dread(
-        id, T.hdf5ElementType.nativeTypeID, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(),
-        buffer.baseAddress), "H5Dread", path: path, object: name)
+    if buffer.count > 0 {
+      _ = try checked(
+        H5Dread(
+          id, T.hdf5ElementType.nativeTypeID, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(),
+          buffer.baseAddress), "H5Dread", path: path, object: name)
+    }
+    if file.checksums { try verifyChecksum(CRC32.checksum(UnsafeRawBufferPointer(buffer))) }
+  }
+
+  /// The attribute that holds a dataset's CRC-32 in a checksummed file.
+  static let checksumAttribute = "crc32"
+
+  /// Stores the CRC-32 of the data just written.
+  func recordChecksum(_ crc: UInt32) throws {
+    try setAttribute(Self.checksumAttribute, value: Int64(crc))
+  }
+
+  /// Compares the CRC-32 of the data just read with the stored one.
+  /// - Throws: `HDF5Error` naming the dataset when the checksum is missing or differs.
+  func verifyChecksum(_ crc: UInt32) throws {
+    guard hasAttribute(Self.checksumAttribute) else {
+      throw HDF5Error.invalid(
+        "checksum", path: path, object: name, "has no \(Self.checksumAttribute) attribute, though the file records one for every dataset")
+    }
+    let stored = try scalarAttribute(Self.checksumAttribute, as: Int64.self)
+    guard stored == Int64(crc) else {
+      throw HDF5Error.invalid(
+        "checksum", path: path, object: name,
+        "is corrupt: its data has CRC-32 \(String(crc, radix: 16)), the file recorded \(String(UInt64(bitPattern: stored), radix: 16))")
+    }
   }
 
   /// Reads the whole dataset as a flat row-major array.

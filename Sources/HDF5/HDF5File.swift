@@ -8,7 +8,19 @@ import CHDF5
 
 /// An open HDF5 file. Closing happens in `deinit`, or explicitly (and checked) with `close()`.
 /// HDF5 here is the serial build: use a file from one thread at a time.
+///
+/// A *checksummed* file (created with `checksums: true`) carries the root attribute
+/// `checksums = "crc32"`; every dataset written through this layer then gets a `crc32`
+/// attribute (CRC-32 of its raw little-endian bytes, or of a string's UTF-8 bytes), and every
+/// read from such a file verifies it. Its metadata (superblock, object headers, attributes) is
+/// in the HDF5 1.8 format, which the library checksums itself.
 public final class HDF5File: HDF5Object {
+  /// The root attribute that marks a checksummed file, and its value.
+  public static let checksumMarker = (attribute: "checksums", value: "crc32")
+
+  /// True when datasets carry `crc32` attributes that reads verify.
+  public private(set) var checksums: Bool = false
+
   /// How to open an existing file.
   public enum Access: Sendable { case readOnly, readWrite }
 
@@ -23,13 +35,21 @@ public final class HDF5File: HDF5Object {
 
   /// Creates a new file at `path`, replacing an existing one when `overwrite` is true.
   /// - Throws: `HDF5Error` naming the path when the file cannot be created.
-  public static func create(_ path: String, overwrite: Bool = true) throws -> HDF5File {
+  /// With `checksums`, the file is checksummed (see the type's documentation).
+  public static func create(_ path: String, overwrite: Bool = true, checksums: Bool = false) throws -> HDF5File {
     HDF5Library.ensureStarted()
     let flags = overwrite ? chdf5_f_acc_trunc() : chdf5_f_acc_excl()
-    let id = try checked(
-      H5Fcreate(path, flags, chdf5_p_default(), chdf5_p_default()), "H5Fcreate", path: path,
-      object: nil)
-    return HDF5File(id: id, path: path)
+    let access = checksums
+      ? try checked(chdf5_fapl_checksummed_metadata(), "H5Pset_libver_bounds", path: path, object: nil)
+      : chdf5_p_default()
+    defer { if checksums { H5Pclose(access) } }
+    let id = try checked(H5Fcreate(path, flags, chdf5_p_default(), access), "H5Fcreate", path: path, object: nil)
+    let file = HDF5File(id: id, path: path)
+    if checksums {
+      try file.setAttribute(checksumMarker.attribute, string: checksumMarker.value)
+      file.checksums = true
+    }
+    return file
   }
 
   /// Opens an existing file.
@@ -42,7 +62,16 @@ public final class HDF5File: HDF5Object {
     let flags = access == .readOnly ? chdf5_f_acc_rdonly() : chdf5_f_acc_rdwr()
     let id = try checked(
       H5Fopen(path, flags, chdf5_p_default()), "H5Fopen", path: path, object: nil)
-    return HDF5File(id: id, path: path)
+    let file = HDF5File(id: id, path: path)
+    if file.hasAttribute(checksumMarker.attribute) {
+      let kind = try file.stringAttribute(checksumMarker.attribute)
+      guard kind == checksumMarker.value else {
+        throw HDF5Error.invalid(
+          "H5Fopen", path: path, object: "/", "attribute \(checksumMarker.attribute) is \"\(kind)\"; this build verifies \"\(checksumMarker.value)\"")
+      }
+      file.checksums = true
+    }
+    return file
   }
 
   /// True when `path` exists and is an HDF5 file (by its signature).
@@ -54,22 +83,43 @@ public final class HDF5File: HDF5Object {
     return result > 0
   }
 
-  /// Creates `path` by writing `path.tmp` with `body`, flushing and closing it, then renaming
-  /// it into place: readers never see a partial file under the final name, and a crash leaves
-  /// an existing file untouched.
-  public static func writeAtomically(_ path: String, _ body: (HDF5Group) throws -> Void) throws {
+  /// Creates `path` by writing `path.tmp` with `body`, flushing, closing and fsyncing it,
+  /// then renaming it into place and fsyncing the folder: readers never see a partial file
+  /// under the final name, and neither a crash of the process nor one of the host leaves a
+  /// partial file there or touches an existing one. `checksums` as in `create`.
+  public static func writeAtomically(
+    _ path: String, checksums: Bool = false, _ body: (HDF5Group) throws -> Void
+  ) throws {
     let temporary = path + ".tmp"
     do {
-      let file = try create(temporary)
+      let file = try create(temporary, checksums: checksums)
       try body(try file.root())
       try file.flush()
       try file.close()
+      try synchronize(temporary, what: "the file")
     } catch {
       unlink(temporary)
       throw error
     }
     guard rename(temporary, path) == 0 else {
-      throw HDF5Error.invalid("rename", path: path, object: nil, "cannot move \(temporary) into place")
+      let reason = String(cString: strerror(errno))
+      unlink(temporary)
+      throw HDF5Error.invalid("rename", path: path, object: nil, "cannot move \(temporary) into place: \(reason)")
+    }
+    let slash = path.lastIndex(of: "/")
+    let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+    try synchronize(folder, what: "its folder")
+  }
+
+  /// fsync of a file or folder by path, with the OS's reason on failure.
+  private static func synchronize(_ path: String, what: String) throws {
+    let descriptor = Glibc.open(path, O_RDONLY)
+    guard descriptor >= 0 else {
+      throw HDF5Error.invalid("fsync", path: path, object: nil, "cannot open \(what) to sync it: \(String(cString: strerror(errno)))")
+    }
+    defer { Glibc.close(descriptor) }
+    guard fsync(descriptor) == 0 else {
+      throw HDF5Error.invalid("fsync", path: path, object: nil, "cannot sync \(what) to disk: \(String(cString: strerror(errno)))")
     }
   }
 

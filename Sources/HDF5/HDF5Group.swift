@@ -159,23 +159,24 @@ public final class HDF5Group: HDF5Object {
     return (try dataset.read(as: T.self), try dataset.shape)
   }
 
-  /// Writes a UTF-8 string as a scalar variable-length string dataset (for large text such
+  /// Writes a UTF-8 string as a scalar fixed-length string dataset (for large text such
   /// as JSON configs and tokenizer files, which exceed attribute size limits).
   public func writeString(_ child: String, _ text: String) throws {
     let object = childName(child)
     let space = try HDF5Dataspace.create([], path: path, object: object)
     defer { H5Sclose(space) }
-    let type = try HDF5Strings.makeType(path: path, object: object)
+    let type = try HDF5Strings.makeFixedType(for: text, path: path, object: object)
     defer { H5Tclose(type) }
-    let dataset = try checked(
-      H5Dcreate2(id, child, type, space, chdf5_p_default(), chdf5_p_default(), chdf5_p_default()),
-      "H5Dcreate2", path: path, object: object)
-    defer { H5Dclose(dataset) }
+    let dataset = HDF5Dataset(
+      id: try checked(
+        H5Dcreate2(id, child, type, space, chdf5_p_default(), chdf5_p_default(), chdf5_p_default()),
+        "H5Dcreate2", path: path, object: object), file: file, name: object)
     try HDF5Strings.write(
       text, path: path, object: object,
       { memoryType, buffer in
-        H5Dwrite(dataset, memoryType, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), buffer)
+        H5Dwrite(dataset.id, memoryType, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), buffer)
       }, operation: "H5Dwrite")
+    if file.checksums { try dataset.recordChecksum(CRC32.checksum(text)) }
   }
 
   /// Reads a scalar string dataset written by `writeString` (or by h5py).
@@ -184,11 +185,13 @@ public final class HDF5Group: HDF5Object {
     let storedType = try checked(
       H5Dget_type(dataset.id), "H5Dget_type", path: path, object: dataset.name)
     defer { H5Tclose(storedType) }
-    return try HDF5Strings.read(
+    let text = try HDF5Strings.read(
       storedType: storedType, path: path, object: dataset.name,
       { memoryType, buffer in
         H5Dread(dataset.id, memoryType, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), buffer)
       }, operation: "H5Dread")
+    if file.checksums { try dataset.verifyChecksum(CRC32.checksum(text)) }
+    return text
   }
 }
 

@@ -1,4 +1,8 @@
-// Variable-length UTF-8 strings, shared by string attributes and string datasets.
+// UTF-8 strings, shared by string attributes and string datasets. Written fixed-length
+// (NUL-padded, sized to the text), read in either form: a fixed-length string lives in its
+// object header or its dataset's own storage, which a checksummed file verifies, while a
+// variable-length one lives in HDF5's global heap, whose lengths nothing checks (a corrupt
+// heap entry makes libhdf5 read out of bounds).
 
 import CHDF5
 
@@ -17,19 +21,27 @@ enum HDF5Strings {
     return type
   }
 
-  /// Writes one string through `write(memoryType, buffer)` (H5Awrite or H5Dwrite).
+  /// A fixed-length, NUL-padded UTF-8 string type that holds `text` exactly; the caller
+  /// closes it.
+  static func makeFixedType(for text: String, path: String, object: String?) throws -> hid_t {
+    let type = try checked(H5Tcopy(chdf5_c_s1()), "H5Tcopy", path: path, object: object)
+    _ = try checked(H5Tset_size(type, max(1, text.utf8.count)), "H5Tset_size", path: path, object: object)
+    _ = try checked(H5Tset_strpad(type, H5T_STR_NULLPAD), "H5Tset_strpad", path: path, object: object)
+    _ = try checked(H5Tset_cset(type, H5T_CSET_UTF8), "H5Tset_cset", path: path, object: object)
+    return type
+  }
+
+  /// Writes one string of type `makeFixedType(for: text)` through `write(memoryType, buffer)`
+  /// (H5Awrite or H5Dwrite).
   static func write(
     _ text: String, path: String, object: String?,
     _ write: (hid_t, UnsafeRawPointer) -> herr_t, operation: String
   ) throws {
-    let type = try makeType(path: path, object: object)
+    let type = try makeFixedType(for: text, path: path, object: object)
     defer { H5Tclose(type) }
-    try text.withCString { cString in
-      var pointer: UnsafePointer<CChar>? = cString
-      _ = try checked(
-        withUnsafePointer(to: &pointer) { write(type, UnsafeRawPointer($0)) }, operation,
-        path: path, object: object)
-    }
+    var bytes = Array(text.utf8)
+    if bytes.isEmpty { bytes = [0] }
+    _ = try checked(bytes.withUnsafeBytes { write(type, $0.baseAddress!) }, operation, path: path, object: object)
   }
 
   /// Reads one string stored with `storedType` (variable or fixed length) through

@@ -56,10 +56,10 @@ public enum HDF5Checks {
   }
 
   /// Writes the sample file: group "data" with one dataset per element type, shape and
-  /// compression, attributes of each kind, and a long string dataset. `Tests/python` checks it
+  /// compression, attributes of each kind, and a long string dataset; checksummed. `Tests/python` checks it
   /// with h5py, and writes the same layout for `verifySampleFile`.
   public static func writeSampleFile(_ path: String) throws {
-    let file = try HDF5File.create(path)
+    let file = try HDF5File.create(path, checksums: true)
     let root = try file.root()
     let group = try root.createGroup("data")
     try writeTyped(Float.self, group: group)

@@ -125,7 +125,9 @@ final class TrainerTests: XCTestCase {
     let split = try step("split", maximumMicroBatches: 4)
     XCTAssertEqual(whole.microBatches, 1)
     XCTAssertGreaterThan(split.microBatches, 1, "the rollouts' lengths should differ enough to split")
-    XCTAssertEqual(split.loss, whole.loss, accuracy: 1e-5 * abs(whole.loss))
+    // The first update's loss is near 0 (whitened advantages at ratio 1 cancel), so the bound
+    // is absolute: fp32 noise of the O(1) per-token terms, not a fraction of the near-zero sum.
+    XCTAssertEqual(split.loss, whole.loss, accuracy: max(1e-5 * abs(whole.loss), 1e-6))
     let comparison = compare(split.gradient, whole.gradient, rtol: 1e-3, atol: 1e-6)
     XCTAssertTrue(comparison.passed, "\(comparison)")
     XCTAssertGreaterThan(whole.gradient.map(abs).max()!, 1e-4)

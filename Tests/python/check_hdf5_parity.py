@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import zlib
 
 import h5py
 import numpy as np
@@ -63,8 +64,25 @@ def check(label, ok, detail=""):
         print(f"FAIL {label} {detail}")
 
 
+def text_of(value):
+    """Our strings are fixed-length UTF-8, which h5py returns as bytes."""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
 def read_ours(path):
     with h5py.File(path, "r") as f:
+        check("our sample file is marked checksummed", text_of(f.attrs.get("checksums", b"")) == "crc32")
+        crcs = []
+
+        def stored_crc(name, item):
+            if isinstance(item, h5py.Dataset):
+                value = item[()]
+                raw = value if isinstance(value, bytes) else np.ascontiguousarray(value).astype(value.dtype.newbyteorder("<")).tobytes()
+                crcs.append((name, int(item.attrs.get("crc32", -1)), zlib.crc32(raw)))
+
+        f.visititems(stored_crc)
+        bad = [(n, s, z) for n, s, z in crcs if s != z]
+        check(f"every dataset's crc32 attribute equals zlib.crc32 of its bytes ({len(crcs)} datasets)", crcs and not bad, str(bad[:3]))
         data = f["data"]
         for kind, dtype in DTYPES.items():
             for shape, compressed in variants():
@@ -75,7 +93,7 @@ def read_ours(path):
                 if compressed:
                     ok = ok and ds.compression == "gzip"
                 check(label, ok, f"dtype {ds.dtype} shape {ds.shape}")
-        note = f.attrs["note"]
+        note = text_of(f.attrs["note"])
         check("h5py reads our string attribute", note == NOTE, repr(note))
         check("h5py reads our int64 attribute", int(data.attrs["step"]) == 42 and data.attrs["step"].dtype == np.int64)
         check("h5py reads our float64 array attribute", list(data.attrs["betas"]) == [0.9, 0.95])
@@ -119,6 +137,16 @@ def main():
             "minillm-dist rejects an h5py file with one changed value",
             result.returncode != 0 and "int64_rank2_gz" in result.stdout,
             result.stdout,
+        )
+        flipped = os.path.join(tmp, "flipped.h5")
+        subprocess.run([binary, "hdf5-sample", "write", flipped], check=True, stdout=subprocess.DEVNULL)
+        with h5py.File(flipped, "r+") as f:
+            f["data/float32_rank2"][1, 2] += 1  # the crc32 attribute is left as it was
+        result = subprocess.run([binary, "hdf5-sample", "verify", flipped], capture_output=True, text=True)
+        check(
+            "minillm-dist rejects our file after h5py changed one value, naming the dataset",
+            result.returncode != 0 and "float32_rank2" in result.stdout + result.stderr and "corrupt" in result.stdout + result.stderr,
+            result.stdout + result.stderr,
         )
     print(f"h5py parity: {passed} passed, {failed} failed")
     return 1 if failed else 0

@@ -27,7 +27,9 @@ def expected_shapes(config):
 
 def check_layout(path):
     with h5py.File(path, "r") as f:
-        assert f.attrs["format"] == "minillm-checkpoint", f"{path}: format {f.attrs['format']}"
+        fmt = f.attrs["format"]
+        fmt = fmt.decode() if isinstance(fmt, bytes) else fmt
+        assert fmt == "minillm-checkpoint", f"{path}: format {fmt}"
         config = json.loads(f["config/model"][()])
         for name, shape in expected_shapes(config).items():
             for group in ("model", "optimizer/m", "optimizer/v"):
