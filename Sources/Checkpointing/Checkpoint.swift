@@ -39,6 +39,7 @@ public enum Checkpoint {
       try root.setAttribute("method", string: state.method)
       try root.setAttribute("world_size", value: Int64(state.ranks.count))
       try root.setAttribute("prompt_template", string: state.promptTemplate.rawValue)
+      if let fingerprint = state.dataFingerprint { try root.setAttribute("data_fingerprint", string: fingerprint) }
       let config = try root.createGroup("config")
       try config.writeString("run", state.runConfigJSON)
       try config.writeString("model", String(decoding: try JSONEncoder().encode(model.config), as: UTF8.self))
@@ -110,23 +111,30 @@ public enum Checkpoint {
     let optimizerGroup = try root.openGroup("optimizer")
     try readArena(optimizer.m, from: try optimizerGroup.openGroup("m"), path: path, prefix: "optimizer/m")
     try readArena(optimizer.v, from: try optimizerGroup.openGroup("v"), path: path, prefix: "optimizer/v")
-    optimizer.restore(step: Int(try optimizerGroup.scalarAttribute("step", as: Int64.self)))
-    let worldSize = Int(try root.scalarAttribute("world_size", as: Int64.self))
+    func count(_ group: HDF5Group, _ name: String, _ item: String, atMost limit: Int64 = Int64(Int32.max)) throws -> Int {
+      let value = try group.scalarAttribute(name, as: Int64.self)
+      guard (0...limit).contains(value) else {
+        throw CheckpointError(path: path, item: item, "is \(value); it must be between 0 and \(limit)")
+      }
+      return Int(value)
+    }
+    optimizer.restore(step: try count(optimizerGroup, "step", "optimizer@step"))
+    let worldSize = try count(root, "world_size", "world_size", atMost: 1 << 20)
+    guard worldSize >= 1 else { throw CheckpointError(path: path, item: "world_size", "is 0; a checkpoint has at least one rank") }
     var ranks: [RankState] = []
     let ranksGroup = try root.openGroup("ranks")
     for rank in 0..<worldSize {
       let group = try ranksGroup.openGroup("\(rank)")
       let (words, _) = try group.read("generator", as: Int64.self)
       guard words.count == 4 else { throw CheckpointError(path: path, item: "ranks/\(rank)/generator", "needs 4 words") }
+      let item = "ranks/\(rank)@"
       let pretrainingCursor = group.hasAttribute("pretraining_epoch")
         ? SamplerCursor(
-          epoch: Int(try group.scalarAttribute("pretraining_epoch", as: Int64.self)),
-          position: Int(try group.scalarAttribute("pretraining_position", as: Int64.self))) : nil
+          epoch: try count(group, "pretraining_epoch", item + "pretraining_epoch"),
+          position: try count(group, "pretraining_position", item + "pretraining_position")) : nil
       ranks.append(RankState(
         generator: words.map { UInt64(bitPattern: $0) },
-        cursor: .init(
-          epoch: Int(try group.scalarAttribute("epoch", as: Int64.self)),
-          position: Int(try group.scalarAttribute("position", as: Int64.self))),
+        cursor: .init(epoch: try count(group, "epoch", item + "epoch"), position: try count(group, "position", item + "position")),
         pretrainingCursor: pretrainingCursor))
     }
     var metrics: [String: [Double]] = [:]
@@ -141,10 +149,11 @@ public enum Checkpoint {
       promptTemplate = template
     }
     let state = TrainingState(
-      step: Int(try root.scalarAttribute("step", as: Int64.self)), stage: try root.stringAttribute("stage"),
+      step: try count(root, "step", "step"), stage: try root.stringAttribute("stage"),
       method: try root.stringAttribute("method"), runConfigJSON: try root.openGroup("config").readString("run"),
       schedule: try decode(LearningRateSchedule.self, "schedule"), ranks: ranks, metrics: metrics,
-      promptTemplate: promptTemplate)
+      promptTemplate: promptTemplate,
+      dataFingerprint: root.hasAttribute("data_fingerprint") ? try root.stringAttribute("data_fingerprint") : nil)
     let tokenizerJSON = root.contains("tokenizer") ? try root.readString("tokenizer") : nil
     let rollouts = root.contains("rollouts")
       ? try RolloutStoreSnapshot.read(from: try root.openGroup("rollouts"), worldSize: worldSize, path: path) : nil

@@ -52,12 +52,16 @@ public struct TrainingState: Sendable {
   /// The prompt template of the data the model was trained on; evaluation and SeqKD build the
   /// model's prompts with it.
   public var promptTemplate: PromptTemplate
+  /// `[TokenizedExample].fingerprint` of the training data (nil when not recorded: imported
+  /// models and checkpoints written before it existed).
+  public var dataFingerprint: String?
 
   public init(
     step: Int, stage: String, method: String, runConfigJSON: String, schedule: LearningRateSchedule,
-    ranks: [RankState], metrics: [String: [Double]], promptTemplate: PromptTemplate
+    ranks: [RankState], metrics: [String: [Double]], promptTemplate: PromptTemplate, dataFingerprint: String? = nil
   ) {
     self.promptTemplate = promptTemplate
+    self.dataFingerprint = dataFingerprint
     self.step = step
     self.stage = stage
     self.method = method

@@ -1,9 +1,27 @@
 // Instruction records → token ids: prompt through the template, response followed by EOS,
 // long prompts dropped (and counted), over-long responses truncated (and counted).
 
+import HDF5
 import Tokenizers
 
 /// One tokenized instruction example.
+extension Array where Element == TokenizedExample {
+  /// A fingerprint of the examples' tokens, in order ("crc32-XXXXXXXX-N"): a resumed run
+  /// compares it with its checkpoint's, so training cannot silently continue on other data
+  /// (another cache, or the same cache rebuilt from changed records).
+  public var fingerprint: String {
+    var crc: UInt32 = 0
+    for example in self {
+      for part in [example.prompt, example.response] {
+        var length = Int64(part.count).littleEndian
+        crc = Swift.withUnsafeBytes(of: &length) { CRC32.checksum($0, seed: crc) }
+        crc = part.withUnsafeBytes { CRC32.checksum($0, seed: crc) }
+      }
+    }
+    return "crc32-" + String(crc, radix: 16) + "-\(count)"
+  }
+}
+
 public struct TokenizedExample: Sendable, Equatable {
   /// The templated prompt.
   public var prompt: [Int32]

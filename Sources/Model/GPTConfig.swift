@@ -1,5 +1,7 @@
 // The transformer's shape: a Codable value with snake_case keys, validated once.
 
+import Foundation
+
 /// The architecture of a decoder-only transformer of the GPT-2 family.
 ///
 /// Keys on disk are snake_case (`vocab_size`, `context_length`, …). Call `validate()` after
@@ -59,6 +61,29 @@ public struct GPTConfig: Codable, Sendable, Equatable {
   /// Width of one attention head.
   public var headSize: Int { dModel / nHead }
 
+  /// Parameters stored (padded vocabulary rows included), or nil when the count overflows an
+  /// Int: Vp·C + T·C (embeddings), L·(12C² + 13C) (blocks), 2C (final LayerNorm).
+  public var parameterCount: Int? {
+    func product(_ factors: Int...) -> Int? {
+      var result = 1
+      for factor in factors {
+        let (value, overflow) = result.multipliedReportingOverflow(by: factor)
+        if overflow { return nil }
+        result = value
+      }
+      return result
+    }
+    guard let embeddings = product(paddedVocabSize + contextLength, dModel),
+      let square = product(12, dModel, dModel), let perLayer = Optional(square + 13 * dModel),
+      let blocks = product(nLayer, perLayer)
+    else { return nil }
+    let (total, overflow) = embeddings.addingReportingOverflow(blocks + 2 * dModel)
+    return overflow ? nil : total
+  }
+
+  /// Bytes the model allocates for itself: fp32 weights and gradients.
+  public static let bytesPerParameter = 8
+
   /// Throws `GPTConfigError` naming the first field that is out of range.
   public func validate() throws {
     func require(_ ok: Bool, _ field: String, _ message: String) throws {
@@ -75,6 +100,20 @@ public struct GPTConfig: Codable, Sendable, Equatable {
     try require(
       dModel % nHead == 0, "n_head", "must divide d_model (\(dModel)), got \(nHead)")
     try require(initStd > 0 && initStd.isFinite, "init_std", "must be > 0, got \(initStd)")
+    // Checked before anything is allocated: a mistyped size (or a crafted checkpoint) is an
+    // error naming the shape, not an allocation of petabytes.
+    let memory = MachineMemory.physicalBytes
+    guard let count = parameterCount, count <= memory / Self.bytesPerParameter else {
+      let described = parameterCount.map { "\($0) parameters, \(Self.gigabytes($0 * Self.bytesPerParameter)) GB of weights and gradients" } ?? "more parameters than an Int holds"
+      throw GPTConfigError(
+        field: "d_model",
+        message: "\(dModel) with n_layer \(nLayer), context_length \(contextLength) and \(paddedVocabSize) vocabulary rows needs \(described); this machine has \(Self.gigabytes(memory)) GB")
+    }
+  }
+
+  private static func gigabytes(_ bytes: Int) -> String {
+    let value = Double(bytes) / 1_073_741_824
+    return value < 10 ? String(format: "%.2f", value) : String(Int(value.rounded()))
   }
 }
 

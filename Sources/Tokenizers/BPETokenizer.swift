@@ -32,6 +32,8 @@ public final class BPETokenizer {
   private var cache: [String: [Int32]] = [:]
   private let specialByContent: [String: Int32]
   private let specialIDs: Set<Int32>
+  /// The special tokens' scalars with their ids, longest first (the splitter's match order).
+  private let specialPatterns: [(scalars: [Unicode.Scalar], id: Int32)]
 
   struct MergePair: Hashable {
     var left: String
@@ -67,6 +69,9 @@ public final class BPETokenizer {
     self.ranks = ranks
     specialByContent = Dictionary(specialTokens.map { ($0.content, $0.id) }, uniquingKeysWith: { a, _ in a })
     specialIDs = Set(specialTokens.map(\.id))
+    specialPatterns = specialTokens.filter { !$0.content.isEmpty }
+      .map { (Array($0.content.unicodeScalars), $0.id) }
+      .sorted { $0.scalars.count > $1.scalars.count }
   }
 
   /// Number of ids (vocabulary plus special tokens).
@@ -93,32 +98,37 @@ public final class BPETokenizer {
 
   enum Segment {
     case special(Int32)
-    case text(Substring)
+    /// Ordinary text, as Unicode scalars (not `Character`s: a combining mark after a special
+    /// token must not glue onto it).
+    case text(ArraySlice<Unicode.Scalar>)
   }
 
-  /// Splits `text` at the leftmost-longest occurrences of special tokens.
+  /// Splits `text` at the leftmost-longest occurrences of special tokens, matched scalar by
+  /// scalar as `tokenizers` matches them: `"<|endoftext|>\u{301}"` is the special id followed by
+  /// the mark, although Swift sees one `Character` `">\u{301}"` there.
   func splitOnSpecialTokens(_ text: String) -> [Segment] {
-    guard !specialTokens.isEmpty else { return [.text(text[...])] }
+    let scalars = Array(text.unicodeScalars)
+    guard !specialPatterns.isEmpty else { return scalars.isEmpty ? [] : [.text(scalars[...])] }
     var segments: [Segment] = []
-    var start = text.startIndex
-    var i = text.startIndex
-    let sorted = specialTokens.sorted { $0.content.count > $1.content.count }
-    outer: while i < text.endIndex {
-      for special in sorted where !special.content.isEmpty && text[i...].hasPrefix(special.content) {
-        if start < i { segments.append(.text(text[start..<i])) }
-        segments.append(.special(special.id))
-        i = text.index(i, offsetBy: special.content.count)
+    var start = 0
+    var i = 0
+    outer: while i < scalars.count {
+      for (pattern, id) in specialPatterns
+      where pattern.count <= scalars.count - i && scalars[i..<(i + pattern.count)].elementsEqual(pattern) {
+        if start < i { segments.append(.text(scalars[start..<i])) }
+        segments.append(.special(id))
+        i += pattern.count
         start = i
         continue outer
       }
-      i = text.index(after: i)
+      i += 1
     }
-    if start < text.endIndex { segments.append(.text(text[start...])) }
+    if start < scalars.count { segments.append(.text(scalars[start...])) }
     return segments
   }
 
-  private func encodeOrdinary(_ text: Substring, into ids: inout [Int32]) {
-    var scalars = Array(text.unicodeScalars)
+  private func encodeOrdinary(_ text: ArraySlice<Unicode.Scalar>, into ids: inout [Int32]) {
+    var scalars = Array(text)
     if addPrefixSpace, let first = scalars.first, first != " " { scalars.insert(" ", at: 0) }
     for range in GPT2PreTokenizer.split(scalars) {
       var utf8: [UInt8] = []

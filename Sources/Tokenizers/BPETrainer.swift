@@ -33,7 +33,7 @@ public enum BPETrainer {
     for text in texts {
       for segment in splitter.splitOnSpecialTokens(text) {
         guard case .text(let piece) = segment else { continue }
-        var scalars = Array(piece.unicodeScalars)
+        var scalars = Array(piece)
         if addPrefixSpace, let first = scalars.first, first != " " { scalars.insert(" ", at: 0) }
         for range in GPT2PreTokenizer.split(scalars) {
           var utf8: [UInt8] = []

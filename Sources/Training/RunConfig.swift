@@ -208,6 +208,27 @@ extension RunConfig {
     return nil
   }
 
+  /// The settings outside `resumeInvariantKeys` in which this run differs from the recorded
+  /// one, as "KEY RECORDED → NOW" (for example a longer `steps` or another `schedule`): allowed,
+  /// and printed so that the change is on record. Empty when the record predates full records.
+  public func resumeChanges(recorded json: String) -> [String] {
+    guard let recorded = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+      recorded["seqkd_variant"] != nil,
+      let current = try? JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as? [String: Any]
+    else { return [] }
+    // The model always comes from the checkpoint on resume, so it is not a change.
+    let keys = Set(recorded.keys).union(current.keys).subtracting(Self.resumeInvariantKeys + ["model"]).sorted()
+    func shown(_ value: Any?) -> String {
+      guard let value else { return "none" }
+      let text = Self.canonical(value)  // "[VALUE]"
+      return text.hasPrefix("[") && text.hasSuffix("]") ? String(text.dropFirst().dropLast()) : text
+    }
+    return keys.compactMap { key in
+      let (before, now) = (shown(recorded[key]), shown(current[key]))
+      return before == now ? nil : "\(key) \(before) → \(now)"
+    }
+  }
+
   /// A JSON value as sorted-key text, for comparison.
   static func canonical(_ value: Any) -> String {
     guard JSONSerialization.isValidJSONObject([value]),

@@ -29,6 +29,8 @@ public final class RunState {
   let tokenizerJSON: String
   let tokenizerFingerprint: String
   let tokenizerCount: Int
+  /// The training examples' fingerprint, recorded in checkpoints and compared on resume.
+  let dataFingerprint: String
   /// The template of the data's prompts (recorded in every checkpoint of the run).
   public let promptTemplate: PromptTemplate
   /// Optimizer steps completed.
@@ -71,7 +73,9 @@ public final class RunState {
     padToken = pad
     examples = try TokenCache.readInstructions(config.data, tokenizerFingerprint: tokenizer.fingerprint)
     guard !examples.isEmpty else { throw TrainingError("\(config.data) holds no examples") }
+    guard !examples.isEmpty else { throw TrainingError("\(config.data) holds no examples") }
     try TokenCache.requireIDs(in: examples, below: tokenizer.count, path: config.data)
+    dataFingerprint = examples.fingerprint
     promptTemplate = try TokenCache.promptTemplate(ofInstructions: config.data, tokenizerFingerprint: tokenizer.fingerprint)
     store = try CheckpointStore(runDirectory: config.runDirectory, keepLast: config.keepLast)
 
@@ -106,8 +110,18 @@ public final class RunState {
         throw TrainingError("\(resumePath): model vocabulary \(loaded.model.config.vocabSize) exceeds tokenizer \(config.tokenizer) (\(tokenizer.count))")
       }
       try RunState.requireTemplate(loaded.state.promptTemplate, of: resumePath, matches: promptTemplate, data: config.data)
+      try RunState.requireTokenizer(of: loaded, path: resumePath, matches: tokenizerFingerprint, tokenizer: config.tokenizer)
+      if let recorded = loaded.state.dataFingerprint, recorded != dataFingerprint {
+        throw TrainingError(
+          "\(resumePath) was trained on other data than \(config.data) (data fingerprint \(recorded), this cache \(dataFingerprint)); resume with the data it was written with or use a new run directory")
+      }
       if let mismatch = config.resumeMismatch(recorded: loaded.state.runConfigJSON) {
         throw TrainingError("\(resumePath) was written by a run with \(mismatch); resume with the same settings or use a new run directory")
+      }
+      if group.rank == 0 {
+        for change in config.resumeChanges(recorded: loaded.state.runConfigJSON) {
+          print("note: resuming \(resumePath) with a changed setting: \(change)")
+        }
       }
       model = loaded.model
       optimizer = loaded.optimizer
@@ -123,6 +137,7 @@ public final class RunState {
       if let initPath = config.initFrom {
         let loaded = try Checkpoint.read(initPath)
         try RunState.requireTemplate(loaded.state.promptTemplate, of: initPath, matches: promptTemplate, data: config.data)
+        try RunState.requireTokenizer(of: loaded, path: initPath, matches: tokenizerFingerprint, tokenizer: config.tokenizer)
         model = loaded.model
         guard model.config.vocabSize == tokenizer.count else {
           throw TrainingError("\(initPath) has a vocabulary of \(model.config.vocabSize), the tokenizer \(tokenizer.count)")
@@ -157,16 +172,29 @@ public final class RunState {
   func loadTeacher() throws -> GPT {
     guard let path = config.teacher else { throw TrainingError("invalid config: teacher is required for --method \(config.method.rawValue)") }
     let loaded = try Checkpoint.read(path)
-    if let teacherTokenizer = loaded.tokenizerJSON,
-      try BPETokenizer.load(json: Data(teacherTokenizer.utf8), path: path).fingerprint != tokenizerFingerprint
-    {
-      throw TrainingError("teacher \(path) was trained with another tokenizer than \(config.tokenizer); distillation compares distributions token by token")
-    }
+    try RunState.requireTokenizer(
+      of: loaded, path: "teacher " + path, matches: tokenizerFingerprint, tokenizer: config.tokenizer,
+      why: "distillation compares distributions token by token")
     try RunState.requireTemplate(loaded.state.promptTemplate, of: "teacher " + path, matches: promptTemplate, data: config.data)
     guard loaded.model.config.vocabSize == tokenizerCount else {
       throw TrainingError("teacher \(path) has a vocabulary of \(loaded.model.config.vocabSize), the tokenizer \(tokenizerCount)")
     }
     return loaded.model
+  }
+
+  /// Refuses a checkpoint whose recorded tokenizer encodes differently from this run's (by
+  /// fingerprint): the same vocabulary size is not enough, its ids would mean other strings.
+  /// A checkpoint without a tokenizer (imported weights) is accepted.
+  static func requireTokenizer(
+    of loaded: LoadedCheckpoint, path: String, matches fingerprint: String, tokenizer: String,
+    why: String = "its token ids would mean other strings"
+  ) throws {
+    guard let json = loaded.tokenizerJSON else { return }
+    let recorded = try BPETokenizer.load(json: Data(json.utf8), path: path).fingerprint
+    guard recorded == fingerprint else {
+      throw TrainingError(
+        "\(path) was trained with another tokenizer than \(tokenizer) (fingerprint \(recorded), this run's \(fingerprint)); \(why)")
+    }
   }
 
   /// Refuses a checkpoint trained on prompts in another template than this run's data: its
@@ -244,7 +272,8 @@ public final class RunState {
       let runJSON = String(decoding: try encoder.encode(config), as: UTF8.self)
       let state = TrainingState(
         step: step, stage: config.stage, method: config.method.rawValue, runConfigJSON: runJSON,
-        schedule: config.schedule, ranks: ranks, metrics: metrics, promptTemplate: promptTemplate)
+        schedule: config.schedule, ranks: ranks, metrics: metrics, promptTemplate: promptTemplate,
+        dataFingerprint: dataFingerprint)
       let path = store.path(step: step)
       try Checkpoint.write(
         to: path, model: model, optimizer: optimizer, state: state, tokenizerJSON: tokenizerJSON, rollouts: rollouts)

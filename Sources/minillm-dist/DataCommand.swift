@@ -75,6 +75,12 @@ struct DataCommand: ParsableCommand {
       if (instructions == nil) == pretrain.isEmpty {
         throw ValidationError("give either --instructions FILE or --pretrain FILES…")
       }
+      if blockLength < 2 {
+        throw ValidationError("--block-length must be ≥ 2 (a block holds its inputs and their next-token targets), got \(blockLength)")
+      }
+      if maxPromptLength < 1 || maxLength < 2 {
+        throw ValidationError("--max-prompt-length must be ≥ 1 and --max-length ≥ 2, got \(maxPromptLength) and \(maxLength)")
+      }
       if maxPromptLength >= maxLength {
         throw ValidationError("--max-prompt-length (\(maxPromptLength)) must be below --max-length (\(maxLength))")
       }
@@ -90,6 +96,10 @@ struct DataCommand: ParsableCommand {
         let data = TokenizedInstructions(
           records: records, template: promptTemplate, tokenizer: encoder, eos: eosID,
           maxPromptLength: maxPromptLength, maxLength: maxLength)
+        guard !data.examples.isEmpty else {
+          throw ValidationError(
+            records.isEmpty ? "\(instructions) has no records" : "\(instructions): none of its \(records.count) records fits (every prompt is longer than --max-prompt-length \(maxPromptLength) tokens); nothing written")
+        }
         try TokenCache.write(data, to: output, tokenizerFingerprint: encoder.fingerprint, source: instructions)
         let tokens = data.examples.reduce(0) { $0 + $1.prompt.count + $1.response.count }
         print("\(instructions): \(records.count) records, \(data.examples.count) kept, \(data.droppedLongPrompts) dropped (prompt > \(maxPromptLength) tokens), \(data.truncatedResponses) responses truncated to fit \(maxLength)")

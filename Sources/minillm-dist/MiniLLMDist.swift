@@ -1,6 +1,7 @@
 // The minillm-dist command line: subcommands for the self-test, benchmarks and diagnostics.
 
 import ArgumentParser
+import Foundation
 import MPI
 
 @main
@@ -32,10 +33,21 @@ struct MiniLLMDist: ParsableCommand {
     }
     do {
       arguments = try ConfigFileArguments.expand(arguments)
+      var command = try parseAsRoot(arguments)
+      try command.run()
     } catch {
-      exit(withError: error)
+      failOnOneLine(error)
     }
-    main(arguments)
+  }
+
+  /// Ends the process for `error`: help and `--version` print as usual (exit 0); every other
+  /// error, bad usage included, prints one line, "minillm-dist: error: …", and exits 1.
+  static func failOnOneLine(_ error: Error) -> Never {
+    if exitCode(for: error) == .success { exit(withError: error) }
+    let message = message(for: error).split(separator: "\n", omittingEmptySubsequences: true)
+      .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    FileHandle.standardError.write(Data("minillm-dist: error: \(message)\n".utf8))
+    Foundation.exit(1)
   }
 }
 

@@ -175,6 +175,14 @@ final class CheckpointTests: XCTestCase {
       try group.remove("qkv_b")
       try group.write("qkv_b", array: [Float](repeating: 0, count: 10), shape: [10])
     }, mentions: "optimizer/m/qkv_b")
+    // Crafted counts: refused by name before anything uses them.
+    expectFailure(try edited("position") { try $0.openGroup("ranks/0").setAttribute("position", value: Int64(-5)) }, mentions: "ranks/0@position")
+    expectFailure(try edited("world") { try $0.setAttribute("world_size", value: Int64(-3)) }, mentions: "world_size")
+    expectFailure(try edited("step") { try $0.setAttribute("step", value: Int64(-1)) }, mentions: "step")
+    expectFailure(try edited("huge") { root in
+      try root.openGroup("config").remove("model")
+      try root.openGroup("config").writeString("model", #"{"vocab_size": 50, "context_length": 16, "d_model": 4000000, "n_layer": 2, "n_head": 2}"#)
+    }, mentions: "GB of weights and gradients")
   }
 
   func testTeacherAndStudentMustShareTheTokenizer() throws {

@@ -54,6 +54,25 @@ final class BPETokenizerTests: XCTestCase {
     XCTAssertEqual(ids.count, 4)
   }
 
+  /// A mark that Swift glues into one `Character` with the special token's last `>` (or a
+  /// prepend character before its `<`) must not hide the special token: `tokenizers` gives the
+  /// special id, then the mark's bytes.
+  func testASpecialTokenNextToACombiningMarkIsStillSpecial() throws {
+    let tokenizer = try loadReference()
+    let eos = try XCTUnwrap(tokenizer.specialTokenID("<|endoftext|>"))
+    for (neighbour, after) in [("\u{301}", true), ("\u{200D}", true), ("\u{FE0F}", true), ("\u{1F3FD}", true), ("\u{600}", false)] {
+      let text = after ? "a<|endoftext|>" + neighbour + "b" : "a" + neighbour + "<|endoftext|>b"
+      let ids = tokenizer.encode(text)
+      XCTAssertEqual(ids.filter { $0 == eos }.count, 1, "\(neighbour.unicodeScalars.map { String($0.value, radix: 16) })")
+      let parts = ids.split(separator: eos, omittingEmptySubsequences: false).map(Array.init)
+      XCTAssertEqual(parts.count, 2)
+      let (left, right) = after ? ("a", neighbour + "b") : ("a" + neighbour, "b")
+      XCTAssertEqual(parts[0], tokenizer.encode(left))
+      XCTAssertEqual(parts[1], tokenizer.encode(right))
+      XCTAssertEqual(try tokenizer.decode(ids), text)
+    }
+  }
+
   func testSaveAndReloadGivesTheSameTokenizer() throws {
     let reference = try loadReference()
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("bpe-\(UUID()).json").path

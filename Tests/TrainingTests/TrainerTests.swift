@@ -133,6 +133,60 @@ final class TrainerTests: XCTestCase {
     XCTAssertGreaterThan(whole.gradient.map(abs).max()!, 1e-4)
   }
 
+  /// Resume and --init-from refuse another tokenizer of the same size and (resume) other data;
+  /// an allowed change (a new learning rate, more steps) is accepted.
+  func testResumeAndInitFromCompareTokenizerAndDataFingerprints() throws {
+    let first = try options(.sft, run: "first", steps: 4).resolve()
+    try TeacherForcedTrainer(config: first, group: SingleProcessCollective(), resume: nil).run(stopAfter: 2)
+    let checkpoint = first.runDirectory + "/checkpoints/step-00000002.h5"
+    XCTAssertEqual(try Checkpoint.read(checkpoint).state.dataFingerprint, try TokenCache.readInstructions(
+      cache, tokenizerFingerprint: BPETokenizer.load(contentsOf: tokenizer).fingerprint).fingerprint)
+
+    // Another tokenizer with the same vocabulary size (trained on other text), with a cache
+    // of the same records made with it.
+    let records = SyntheticTask.generate(count: 48, seed: 3)
+    let other = try BPETrainer.train(texts: records.reversed().flatMap { [$0.output, $0.prompt(.alpaca) + " zz"] }, vocabularySize: 512)
+    let bpe = try BPETokenizer.load(contentsOf: tokenizer)
+    XCTAssertEqual(other.count, bpe.count)
+    XCTAssertNotEqual(other.fingerprint, bpe.fingerprint)
+    let otherTokenizer = directory + "/other-tok.json"
+    try other.save(to: otherTokenizer)
+    let otherCache = directory + "/other-train.h5"
+    try TokenCache.write(
+      TokenizedInstructions(records: records, template: .alpaca, tokenizer: other, eos: other.specialTokenID("<|endoftext|>")!, maxPromptLength: 96, maxLength: 128),
+      to: otherCache, tokenizerFingerprint: other.fingerprint, source: "test")
+    var resumeOther = options(.sft, run: "first", steps: 4)
+    (resumeOther.tokenizer, resumeOther.data) = (otherTokenizer, otherCache)
+    XCTAssertThrowsError(try TeacherForcedTrainer(config: try resumeOther.resolve(), group: SingleProcessCollective(), resume: "auto")) {
+      XCTAssertTrue("\($0)".contains("another tokenizer than \(otherTokenizer)") && "\($0)".contains(checkpoint), "\($0)")
+    }
+    var initOther = options(.sft, run: "init-other", steps: 2)
+    (initOther.tokenizer, initOther.data, initOther.initFrom) = (otherTokenizer, otherCache, checkpoint)
+    XCTAssertThrowsError(try TeacherForcedTrainer(config: try initOther.resolve(), group: SingleProcessCollective(), resume: nil)) {
+      XCTAssertTrue("\($0)".contains("another tokenizer") && "\($0)".contains(checkpoint), "\($0)")
+    }
+
+    // The same tokenizer, other records.
+    let fewer = directory + "/fewer.h5"
+    try TokenCache.write(
+      TokenizedInstructions(records: Array(records.prefix(40)), template: .alpaca, tokenizer: bpe, eos: bpe.specialTokenID("<|endoftext|>")!, maxPromptLength: 96, maxLength: 128),
+      to: fewer, tokenizerFingerprint: bpe.fingerprint, source: "test")
+    var resumeFewer = options(.sft, run: "first", steps: 4)
+    resumeFewer.data = fewer
+    XCTAssertThrowsError(try TeacherForcedTrainer(config: try resumeFewer.resolve(), group: SingleProcessCollective(), resume: "auto")) {
+      XCTAssertTrue("\($0)".contains("other data than \(fewer)") && "\($0)".contains("-40)"), "\($0)")
+    }
+
+    // Allowed and recorded: a new learning rate and more steps.
+    var changed = options(.sft, run: "first", steps: 5)
+    changed.lr = 1e-3
+    let resolved = try changed.resolve()
+    let recorded = try Checkpoint.read(checkpoint).state.runConfigJSON
+    let changes = resolved.resumeChanges(recorded: recorded)
+    XCTAssertTrue(changes.contains { $0.hasPrefix("schedule") } && changes.contains { $0.hasPrefix("steps 4 → 5") }, "\(changes)")
+    XCTAssertNoThrow(try TeacherForcedTrainer(config: resolved, group: SingleProcessCollective(), resume: "auto").run())
+  }
+
   func testOutOfRangeTokenIDsAndTooShortAContextAreRefusedBeforeTraining() throws {
     // An id past the vocabulary (a cache of another tokenizer, or damaged): named, not a crash.
     let bpe = try BPETokenizer.load(contentsOf: tokenizer)

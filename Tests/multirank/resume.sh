@@ -313,5 +313,25 @@ else
   fail "stage mismatch on resume"
 fi
 
+# Bad input on the command line: exit 1 and one line naming what is wrong, never a trap.
+printf '' >"$work/empty.jsonl"
+bad_input() {  # label, expected text, arguments…
+  local label=$1 needle=$2 rc=0
+  shift 2
+  "$binary" "$@" >"$work/log" 2>&1 || rc=$?
+  if [ "$rc" -eq 1 ] && [ "$(wc -l <"$work/log")" -eq 1 ] && grep -q -- "$needle" "$work/log"; then
+    pass "bad input gives exit 1 and one line: $label"
+  else
+    fail "bad input ($label): exit $rc, $(wc -l <"$work/log") line(s)"
+  fi
+}
+bad_input "data prepare --block-length 1" "block-length must be ≥ 2" \
+  data prepare --tokenizer "$tokenizer" --pretrain "$work/pt.txt" --output "$work/bad.h5" --block-length 1
+bad_input "an empty instruction file" "empty.jsonl has no records" \
+  data prepare --tokenizer "$tokenizer" --instructions "$work/empty.jsonl" --output "$work/bad.h5"
+bad_input "a d_model too large for the machine" "GB of weights and gradients" \
+  train --method sft --data "$work/synth.h5" --tokenizer "$tokenizer" --run-dir "$work/huge" --steps 2 --d-model 4000000 --n-head 2 --n-layer 1
+bad_input "bad usage (an unknown option)" "minillm-dist: error:" train --no-such-option
+
 echo "resume: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
