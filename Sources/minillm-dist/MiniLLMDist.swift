@@ -46,7 +46,9 @@ struct MiniLLMDist: ParsableCommand {
     if exitCode(for: error) == .success { exit(withError: error) }
     let message = message(for: error).split(separator: "\n", omittingEmptySubsequences: true)
       .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
-    FileHandle.standardError.write(Data("minillm-dist: error: \(message)\n".utf8))
+    // An empty message is an exit code thrown after the error was already reported (a rank's
+    // one line): nothing more to print.
+    if !message.isEmpty { FileHandle.standardError.write(Data("minillm-dist: error: \(message)\n".utf8)) }
     Foundation.exit(1)
   }
 }

@@ -313,12 +313,12 @@ else
   fail "stage mismatch on resume"
 fi
 
-# Bad input on the command line: exit 1 and one line naming what is wrong, never a trap.
+# Bad input on the command line: exit 1 and one line on stderr naming what is wrong, never a trap.
 printf '' >"$work/empty.jsonl"
 bad_input() {  # label, expected text, arguments…
   local label=$1 needle=$2 rc=0
   shift 2
-  "$binary" "$@" >"$work/log" 2>&1 || rc=$?
+  "$binary" "$@" >/dev/null 2>"$work/log" || rc=$?  # the error goes to stderr; stdout may hold the start-up banner
   if [ "$rc" -eq 1 ] && [ "$(wc -l <"$work/log")" -eq 1 ] && grep -q -- "$needle" "$work/log"; then
     pass "bad input gives exit 1 and one line: $label"
   else
@@ -331,6 +331,8 @@ bad_input "an empty instruction file" "empty.jsonl has no records" \
   data prepare --tokenizer "$tokenizer" --instructions "$work/empty.jsonl" --output "$work/bad.h5"
 bad_input "a d_model too large for the machine" "GB of weights and gradients" \
   train --method sft --data "$work/synth.h5" --tokenizer "$tokenizer" --run-dir "$work/huge" --steps 2 --d-model 4000000 --n-head 2 --n-layer 1
+bad_input "a context shorter than the data (a rank's error, reported once)" "more than the model's context of 16" \
+  train --method sft --data "$work/synth.h5" --tokenizer "$tokenizer" --run-dir "$work/short" --steps 2 --d-model 32 --n-head 2 --n-layer 1 --context-length 16
 bad_input "bad usage (an unknown option)" "minillm-dist: error:" train --no-such-option
 
 echo "resume: $passed passed, $failed failed"
