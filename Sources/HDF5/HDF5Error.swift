@@ -34,7 +34,8 @@ public struct HDF5Error: Error, CustomStringConvertible, Sendable {
       guard let entry, let clientData else { return 0 }
       let lines = Unmanaged<Lines>.fromOpaque(clientData).takeUnretainedValue()
       let function = entry.pointee.func_name.map { String(cString: $0) } ?? "?"
-      let detail = entry.pointee.desc.map { String(cString: $0) } ?? ""
+      // One line: the file driver's detail embeds a ctime() date that ends in a newline.
+      let detail = (entry.pointee.desc.map { String(cString: $0) } ?? "").split(whereSeparator: \.isNewline).joined(separator: " ")
       var minor = [CChar](repeating: 0, count: 256)
       H5Eget_msg(entry.pointee.min_num, nil, &minor, minor.count)
       let minorText = HDF5Strings.decode(minor)
@@ -43,7 +44,12 @@ public struct HDF5Error: Error, CustomStringConvertible, Sendable {
     }
     H5Ewalk2(chdf5_e_default(), H5E_WALK_DOWNWARD, walker, Unmanaged.passUnretained(lines).toOpaque())
     H5Eclear2(chdf5_e_default())
-    let text = lines.items.isEmpty ? "HDF5 reported no error detail" : lines.items.joined(separator: "; ")
+    var text = lines.items.isEmpty ? "HDF5 reported no error detail" : lines.items.joined(separator: "; ")
+    // The operating system's reason (disk full, permission denied), when the file driver gave
+    // one, goes first: it is what the user has to fix.
+    if let start = text.firstRange(of: "error message = '"), let end = text[start.upperBound...].firstIndex(of: "'") {
+      text = String(text[start.upperBound..<end]) + "; HDF5 stack: " + text
+    }
     return HDF5Error(operation: operation, path: path, object: object, stack: text)
   }
 

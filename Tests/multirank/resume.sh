@@ -335,5 +335,27 @@ bad_input "a context shorter than the data (a rank's error, reported once)" "mor
   train --method sft --data "$work/synth.h5" --tokenizer "$tokenizer" --run-dir "$work/short" --steps 2 --d-model 32 --n-head 2 --n-layer 1 --context-length 16
 bad_input "bad usage (an unknown option)" "minillm-dist: error:" train --no-such-option
 
+# Disk full while writing a checkpoint: one line naming the file and the OS's reason, exit 1,
+# no partial file, and the checkpoints already written still read. Needs a small tmpfs (root).
+full="$work/full"
+mkdir -p "$full"
+if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=4m tmpfs "$full" 2>/dev/null; then
+  small=(train --method sft --data "$work/synth.h5" --tokenizer "$tokenizer" --run-dir "$full/run" --batch-size 2
+    --d-model 32 --n-layer 1 --n-head 2 --context-length 128 --checkpoint-every 2 --keep-last 1 --threads 1)
+  "$binary" "${small[@]}" --steps 4 >/dev/null 2>&1
+  dd if=/dev/zero of="$full/filler" bs=4k >/dev/null 2>&1 || true  # takes the rest of the disk
+  rc=0
+  "$binary" "${small[@]}" --steps 8 --resume auto >/dev/null 2>"$work/log" || rc=$?
+  if [ "$rc" -eq 1 ] && [ "$(wc -l <"$work/log")" -eq 1 ] && grep -q "No space left on device" "$work/log" \
+    && [ -z "$(ls "$full/run/checkpoints/"*.tmp 2>/dev/null)" ] && "$binary" inspect "$full/run/checkpoints/step-00000004.h5" >/dev/null 2>&1; then
+    pass "disk full while checkpointing: exit 1, one line with the OS's reason, no partial file, the earlier checkpoint intact"
+  else
+    fail "disk full: exit $rc, $(wc -l <"$work/log") line(s): $(cut -c1-200 "$work/log")"
+  fi
+  umount "$full"
+else
+  echo "skip disk-full test: needs root and a tmpfs mount"
+fi
+
 echo "resume: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
