@@ -30,4 +30,7 @@ minillm_find_swift() {
 export OMPI_ALLOW_RUN_AS_ROOT=1
 export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
-MINILLM_MPIRUN=(mpirun --oversubscribe --allow-run-as-root)
+# TCP keepalive on Open MPI's control connections, so a host that drops off the network ends
+# the job in seconds (docs/launching.md).
+MINILLM_KEEPALIVE=(--mca oob_tcp_keepalive_time 5 --mca oob_tcp_keepalive_intvl 2 --mca oob_tcp_keepalive_probes 3)
+MINILLM_MPIRUN=(mpirun --oversubscribe --allow-run-as-root "${MINILLM_KEEPALIVE[@]}")

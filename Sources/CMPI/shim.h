@@ -29,6 +29,7 @@ static inline int cmpi_success(void) { return MPI_SUCCESS; }
 static inline int cmpi_undefined(void) { return MPI_UNDEFINED; }
 static inline int cmpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 static inline int cmpi_thread_serialized(void) { return MPI_THREAD_SERIALIZED; }
+static inline int cmpi_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
 static inline int cmpi_any_source(void) { return MPI_ANY_SOURCE; }
 static inline int cmpi_any_tag(void) { return MPI_ANY_TAG; }
 

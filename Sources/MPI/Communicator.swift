@@ -19,7 +19,11 @@ public final class Communicator: Collective {
   public let rank: Int
   /// Number of ranks in the communicator.
   public let size: Int
+  /// Bounds every wait in this communicator's operations (nil: one rank, or no timeout).
+  private let watchdog: CommunicationWatchdog?
 
+  /// Wraps `handle`; with more than one rank and a positive `MPIRuntime.collectiveTimeout`,
+  /// duplicates it for the watchdog's roll calls (collective: every rank must construct it).
   init(handle: MPI_Comm, owned: Bool) throws {
     self.handle = handle
     self.owned = owned
@@ -29,6 +33,22 @@ public final class Communicator: Collective {
     try MPICall.check(MPI_Comm_size(handle, &size), "MPI_Comm_size")
     self.rank = Int(rank)
     self.size = Int(size)
+    let timeout = MPIRuntime.collectiveTimeout
+    watchdog = size > 1 && timeout > 0
+      ? try CommunicationWatchdog(watching: handle, rank: Int(rank), size: Int(size), timeout: timeout) : nil
+  }
+
+  /// Runs one MPI operation: blocking without a watchdog; otherwise started non-blocking and
+  /// completed under the watchdog's time bound. `status` receives the completion status.
+  private func perform(
+    _ operation: String, status: UnsafeMutablePointer<MPI_Status>? = nil,
+    blocking: () -> Int32, start: (UnsafeMutablePointer<MPI_Request?>) -> Int32
+  ) throws {
+    guard let watchdog else { return try MPICall.check(blocking(), operation) }
+    watchdog.begin(operation)
+    var request: MPI_Request? = cmpi_request_null()
+    try MPICall.check(start(&request), operation)
+    try watchdog.complete(&request, status: status, operation)
   }
 
   deinit {
@@ -51,7 +71,7 @@ public final class Communicator: Collective {
   // MARK: - Collectives
 
   public func barrier() throws {
-    try MPICall.check(MPI_Barrier(handle), "MPI_Barrier")
+    try perform("MPI_Barrier", blocking: { MPI_Barrier(handle) }, start: { MPI_Ibarrier(handle, $0) })
   }
 
   public func broadcast<T: CollectiveScalar>(_ buffer: UnsafeMutableBufferPointer<T>, root: Int)
@@ -59,18 +79,21 @@ public final class Communicator: Collective {
   {
     try requireRoot("MPI_Bcast", root)
     let count = try MPICall.count(buffer.count, "MPI_Bcast")
-    try MPICall.check(
-      MPI_Bcast(buffer.baseAddress, count, T.scalarKind.datatype, Int32(root), handle), "MPI_Bcast")
+    let type = T.scalarKind.datatype
+    try perform(
+      "MPI_Bcast", blocking: { MPI_Bcast(buffer.baseAddress, count, type, Int32(root), handle) },
+      start: { MPI_Ibcast(buffer.baseAddress, count, type, Int32(root), handle, $0) })
   }
 
   public func allReduce<T: CollectiveScalar>(_ buffer: UnsafeMutableBufferPointer<T>, op: ReduceOp)
     throws
   {
     let count = try MPICall.count(buffer.count, "MPI_Allreduce")
-    try MPICall.check(
-      MPI_Allreduce(
-        cmpi_in_place(), buffer.baseAddress, count, T.scalarKind.datatype, op.mpiOp, handle),
-      "MPI_Allreduce")
+    let (type, mpiOp) = (T.scalarKind.datatype, op.mpiOp)
+    try perform(
+      "MPI_Allreduce",
+      blocking: { MPI_Allreduce(cmpi_in_place(), buffer.baseAddress, count, type, mpiOp, handle) },
+      start: { MPI_Iallreduce(cmpi_in_place(), buffer.baseAddress, count, type, mpiOp, handle, $0) })
   }
 
   public func allReduce<T: CollectiveScalar>(
@@ -80,10 +103,11 @@ public final class Communicator: Collective {
       "MPI_Allreduce", cmpi_err_count(),
       CollectiveArgumentCheck.sameCount(input: input.count, output: output.count))
     let count = try MPICall.count(input.count, "MPI_Allreduce")
-    try MPICall.check(
-      MPI_Allreduce(
-        input.baseAddress, output.baseAddress, count, T.scalarKind.datatype, op.mpiOp, handle),
-      "MPI_Allreduce")
+    let (type, mpiOp) = (T.scalarKind.datatype, op.mpiOp)
+    try perform(
+      "MPI_Allreduce",
+      blocking: { MPI_Allreduce(input.baseAddress, output.baseAddress, count, type, mpiOp, handle) },
+      start: { MPI_Iallreduce(input.baseAddress, output.baseAddress, count, type, mpiOp, handle, $0) })
   }
 
   public func startAllReduce<T: CollectiveScalar>(
@@ -96,7 +120,8 @@ public final class Communicator: Collective {
         cmpi_in_place(), buffer.baseAddress, count, T.scalarKind.datatype, op.mpiOp, handle,
         &request),
       "MPI_Iallreduce")
-    return MPIRequest(request, operation: "MPI_Iallreduce")
+    watchdog?.begin("MPI_Iallreduce")
+    return MPIRequest(request, operation: "MPI_Iallreduce", watchdog: watchdog)
   }
 
   public func allGather<T: CollectiveScalar>(
@@ -108,9 +133,10 @@ public final class Communicator: Collective {
         whole: output.count, block: input.count, size: size, wholeName: "output"))
     let count = try MPICall.count(input.count, "MPI_Allgather")
     let type = T.scalarKind.datatype
-    try MPICall.check(
-      MPI_Allgather(input.baseAddress, count, type, output.baseAddress, count, type, handle),
-      "MPI_Allgather")
+    try perform(
+      "MPI_Allgather",
+      blocking: { MPI_Allgather(input.baseAddress, count, type, output.baseAddress, count, type, handle) },
+      start: { MPI_Iallgather(input.baseAddress, count, type, output.baseAddress, count, type, handle, $0) })
   }
 
   public func allGather<T: CollectiveScalar>(
@@ -129,11 +155,16 @@ public final class Communicator: Collective {
       offset += counts[r]
     }
     let type = T.scalarKind.datatype
-    try MPICall.check(
-      MPI_Allgatherv(
-        input.baseAddress, count, type, output.baseAddress, receiveCounts, displacements, type,
-        handle),
-      "MPI_Allgatherv")
+    try perform(
+      "MPI_Allgatherv",
+      blocking: {
+        MPI_Allgatherv(
+          input.baseAddress, count, type, output.baseAddress, receiveCounts, displacements, type, handle)
+      },
+      start: {
+        MPI_Iallgatherv(
+          input.baseAddress, count, type, output.baseAddress, receiveCounts, displacements, type, handle, $0)
+      })
   }
 
   public func reduceScatter<T: CollectiveScalar>(
@@ -144,10 +175,11 @@ public final class Communicator: Collective {
       CollectiveArgumentCheck.blocks(
         whole: input.count, block: output.count, size: size, wholeName: "input"))
     let count = try MPICall.count(output.count, "MPI_Reduce_scatter_block")
-    try MPICall.check(
-      MPI_Reduce_scatter_block(
-        input.baseAddress, output.baseAddress, count, T.scalarKind.datatype, op.mpiOp, handle),
-      "MPI_Reduce_scatter_block")
+    let (type, mpiOp) = (T.scalarKind.datatype, op.mpiOp)
+    try perform(
+      "MPI_Reduce_scatter_block",
+      blocking: { MPI_Reduce_scatter_block(input.baseAddress, output.baseAddress, count, type, mpiOp, handle) },
+      start: { MPI_Ireduce_scatter_block(input.baseAddress, output.baseAddress, count, type, mpiOp, handle, $0) })
   }
 
   public func gather<T: CollectiveScalar>(
@@ -162,10 +194,10 @@ public final class Communicator: Collective {
     }
     let count = try MPICall.count(input.count, "MPI_Gather")
     let type = T.scalarKind.datatype
-    try MPICall.check(
-      MPI_Gather(
-        input.baseAddress, count, type, output.baseAddress, count, type, Int32(root), handle),
-      "MPI_Gather")
+    try perform(
+      "MPI_Gather",
+      blocking: { MPI_Gather(input.baseAddress, count, type, output.baseAddress, count, type, Int32(root), handle) },
+      start: { MPI_Igather(input.baseAddress, count, type, output.baseAddress, count, type, Int32(root), handle, $0) })
   }
 
   public func scatter<T: CollectiveScalar>(
@@ -180,10 +212,10 @@ public final class Communicator: Collective {
     }
     let count = try MPICall.count(output.count, "MPI_Scatter")
     let type = T.scalarKind.datatype
-    try MPICall.check(
-      MPI_Scatter(
-        input.baseAddress, count, type, output.baseAddress, count, type, Int32(root), handle),
-      "MPI_Scatter")
+    try perform(
+      "MPI_Scatter",
+      blocking: { MPI_Scatter(input.baseAddress, count, type, output.baseAddress, count, type, Int32(root), handle) },
+      start: { MPI_Iscatter(input.baseAddress, count, type, output.baseAddress, count, type, Int32(root), handle, $0) })
   }
 
   // MARK: - Point to point
@@ -195,10 +227,11 @@ public final class Communicator: Collective {
       "MPI_Send", cmpi_err_rank(),
       CollectiveArgumentCheck.rank(destination, role: "destination", size: size))
     let count = try MPICall.count(buffer.count, "MPI_Send")
-    try MPICall.check(
-      MPI_Send(
-        buffer.baseAddress, count, T.scalarKind.datatype, Int32(destination), Int32(tag), handle),
-      "MPI_Send")
+    let type = T.scalarKind.datatype
+    try perform(
+      "MPI_Send",
+      blocking: { MPI_Send(buffer.baseAddress, count, type, Int32(destination), Int32(tag), handle) },
+      start: { MPI_Isend(buffer.baseAddress, count, type, Int32(destination), Int32(tag), handle, $0) })
   }
 
   @discardableResult
@@ -209,11 +242,13 @@ public final class Communicator: Collective {
       "MPI_Recv", cmpi_err_rank(), CollectiveArgumentCheck.rank(source, role: "source", size: size))
     let count = try MPICall.count(buffer.count, "MPI_Recv")
     var status = MPI_Status()
-    try MPICall.check(
-      MPI_Recv(
-        buffer.baseAddress, count, T.scalarKind.datatype, Int32(source), Int32(tag), handle,
-        &status),
-      "MPI_Recv")
+    let type = T.scalarKind.datatype
+    try withUnsafeMutablePointer(to: &status) { statusPointer in
+      try perform(
+        "MPI_Recv", status: statusPointer,
+        blocking: { MPI_Recv(buffer.baseAddress, count, type, Int32(source), Int32(tag), handle, statusPointer) },
+        start: { MPI_Irecv(buffer.baseAddress, count, type, Int32(source), Int32(tag), handle, $0) })
+    }
     var received: Int32 = 0
     try MPICall.check(MPI_Get_count(&status, T.scalarKind.datatype, &received), "MPI_Get_count")
     return ReceiveStatus(

@@ -15,6 +15,13 @@ public enum MPILauncher {
     return environment["OMPI_COMM_WORLD_SIZE"] != nil || environment["PMI_SIZE"] != nil || environment["PMIX_RANK"] != nil
   }
 
+  /// Open MPI settings that detect a lost host in seconds: TCP keepalive on the launcher's
+  /// control connections (5 s idle, then 3 probes 2 s apart).
+  public static let keepalive = [
+    "--mca", "oob_tcp_keepalive_time", "5", "--mca", "oob_tcp_keepalive_intvl", "2",
+    "--mca", "oob_tcp_keepalive_probes", "3",
+  ]
+
   /// Replaces this process with `mpirun -n ranks … PROGRAM arguments` (one OpenBLAS thread per
   /// rank, oversubscription allowed, and as root `--allow-run-as-root`); returns only if mpirun
   /// cannot be started, after saying so on stdout.
@@ -23,7 +30,7 @@ public enum MPILauncher {
     let length = readlink("/proc/self/exe", &executable, executable.count - 1)
     let program = length > 0
       ? String(decoding: executable.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
-    var command = ["mpirun", "-n", "\(ranks)", "--oversubscribe"]
+    var command = ["mpirun", "-n", "\(ranks)", "--oversubscribe"] + keepalive
     if getuid() == 0 { command.append("--allow-run-as-root") }
     command += ["-x", "OPENBLAS_NUM_THREADS=1", program] + arguments
     print("\(announce): \(command.joined(separator: " "))")

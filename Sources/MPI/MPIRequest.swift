@@ -8,16 +8,20 @@ import Collectives
 final class MPIRequest: CollectiveRequest {
   private var request: MPI_Request?
   private let operation: String
+  /// Bounds `wait()` when the communicator is watched.
+  private let watchdog: CommunicationWatchdog?
 
-  init(_ request: MPI_Request?, operation: String) {
+  init(_ request: MPI_Request?, operation: String, watchdog: CommunicationWatchdog? = nil) {
     self.request = request
     self.operation = operation
+    self.watchdog = watchdog
   }
 
   private var isDone: Bool { request == nil || request == cmpi_request_null() }
 
   func wait() throws {
     guard !isDone else { return }
+    if let watchdog { return try watchdog.complete(&request, status: nil, "MPI_Wait(\(operation))") }
     try MPICall.check(MPI_Wait(&request, cmpi_status_ignore()), "MPI_Wait(\(operation))")
   }
 

@@ -5,6 +5,13 @@ import Collectives
 
 /// Process-wide MPI set-up. Works with and without `mpirun` (a plain process is a world of 1).
 public enum MPIRuntime {
+  /// Seconds a rank may wait inside one MPI operation before the job is ended with a message
+  /// naming the late ranks (`--collective-timeout`; 0 turns the bound off). Set it before
+  /// `initialize()`: communicators read it when they are made.
+  nonisolated(unsafe) public static var collectiveTimeout: Double = 300
+
+  nonisolated(unsafe) private static var worldCommunicator: Communicator?
+
   /// True between a successful `initialize()` and `finalize()`.
   public static var isInitialized: Bool {
     var initialized: Int32 = 0
@@ -38,14 +45,19 @@ public enum MPIRuntime {
     return try world()
   }
 
-  /// The MPI_COMM_WORLD communicator (MPI must be initialized).
+  /// The MPI_COMM_WORLD communicator (MPI must be initialized; made once, collectively, by
+  /// the first call, which `initialize()` makes on every rank).
   public static func world() throws -> Communicator {
-    try Communicator(handle: cmpi_comm_world(), owned: false)
+    if let worldCommunicator { return worldCommunicator }
+    let world = try Communicator(handle: cmpi_comm_world(), owned: false)
+    worldCommunicator = world
+    return world
   }
 
   /// Shuts MPI down; communicators must not be used afterwards. A no-op when not initialized.
   public static func finalize() throws {
     guard isInitialized else { return }
+    worldCommunicator = nil
     try MPICall.check(MPI_Finalize(), "MPI_Finalize")
   }
 

@@ -16,6 +16,10 @@ struct MiniLLMDist: ParsableCommand {
       subcommand under MPI, for example:
         mpirun -n 2 minillm-dist selftest
       A plain process (no mpirun) is a world of one rank.
+
+      Every command also takes --collective-timeout SECONDS (default 300; 0 = no bound): a
+      rank that waits that long in one MPI operation ends the job with one line naming the
+      ranks that are late.
       """,
     version: MiniLLMVersion.string,
     subcommands: [SelfTestCommand.self, TrainCommand.self, EvalCommand.self, SweepCommand.self, DataCommand.self, TokenizerCommand.self, InspectCommand.self, ImportHFCommand.self, ExportHFCommand.self, BenchCommand.self, HDF5SampleCommand.self, DebugCommand.self]
@@ -33,6 +37,7 @@ struct MiniLLMDist: ParsableCommand {
     }
     do {
       arguments = try ConfigFileArguments.expand(arguments)
+      MPIRuntime.collectiveTimeout = try CollectiveTimeoutArgument.extract(from: &arguments)
       var command = try parseAsRoot(arguments)
       try command.run()
     } catch {

@@ -334,6 +334,39 @@ bad_input "a d_model too large for the machine" "GB of weights and gradients" \
 bad_input "a context shorter than the data (a rank's error, reported once)" "more than the model's context of 16" \
   train --method sft --data "$work/synth.h5" --tokenizer "$tokenizer" --run-dir "$work/short" --steps 2 --d-model 32 --n-head 2 --n-layer 1 --context-length 16
 bad_input "bad usage (an unknown option)" "minillm-dist: error:" train --no-such-option
+bad_input "a negative --collective-timeout" "is not a number of seconds ≥ 0" --collective-timeout -1 selftest
+
+# Liveness: a rank stopped with SIGSTOP mid-run (it neither fails nor exits) ends the job within
+# the collective timeout plus the roll call, with one line naming it as the late rank.
+stalled=("${MINILLM_MPIRUN[@]}" -n 2 "$binary" --collective-timeout 4 train --method sft --data "$work/synth.h5"
+  --tokenizer "$tokenizer" --run-dir "$work/stalled" --steps 100000 --batch-size 4 --d-model 32 --n-layer 1 --n-head 2
+  --context-length 128 --checkpoint-every 100000)
+timeout 120 "${stalled[@]}" >"$work/stall.out" 2>"$work/stall.err" &
+launcher=$!
+for _ in $(seq 300); do grep -q "^step " "$work/stall.out" 2>/dev/null && break; sleep 0.1; done
+victim=""
+for pid in $(pgrep -f -- "$binary --collective-timeout 4 train" || true); do
+  tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1" && victim=$pid
+done
+if [ -z "$victim" ]; then
+  fail "a stopped rank: rank 1's process not found"
+  kill "$launcher" 2>/dev/null || true
+else
+  stoppedAt=$(date +%s.%N)
+  kill -STOP "$victim"
+  rc=0
+  wait "$launcher" || rc=$?
+  took=$(python3 -c "import sys, time; print(round(time.time() - float(sys.argv[1]), 1))" "$stoppedAt")
+  kill -KILL "$victim" 2>/dev/null || true
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= 15 else 1)" "$took" \
+    && [ "$(grep -c 'minillm-dist: error: rank 0 waited 4 s' "$work/stall.err")" -eq 1 ] \
+    && grep -q "late: rank 1 did not answer" "$work/stall.err"; then
+    pass "a stopped rank ends the job in ${took} s (timeout 4 s), one line naming rank 1 as late"
+  else
+    cat "$work/stall.err" >>"$work/log"
+    fail "a stopped rank: exit $rc after ${took} s, $(grep -c 'waited' "$work/stall.err") watchdog line(s)"
+  fi
+fi
 
 # Disk full while writing a checkpoint: one line naming the file and the OS's reason, exit 1,
 # no partial file, and the checkpoints already written still read. Needs a small tmpfs (root).
