@@ -84,7 +84,7 @@ public enum Checkpoint {
   /// - Throws: `CheckpointError` or `HDF5Error` naming the file and the tensor or field.
   public static func read(_ path: String) throws -> LoadedCheckpoint {
     let root = try HDF5File.open(path).root()
-    guard root.hasAttribute("format"), try root.stringAttribute("format") == format else {
+    guard try root.hasAttribute("format"), try root.stringAttribute("format") == format else {
       throw CheckpointError(path: path, item: "format", "is not a minillm checkpoint")
     }
     let fileVersion = try root.scalarAttribute("format_version", as: Int64.self)
@@ -128,7 +128,7 @@ public enum Checkpoint {
       let (words, _) = try group.read("generator", as: Int64.self)
       guard words.count == 4 else { throw CheckpointError(path: path, item: "ranks/\(rank)/generator", "needs 4 words") }
       let item = "ranks/\(rank)@"
-      let pretrainingCursor = group.hasAttribute("pretraining_epoch")
+      let pretrainingCursor = try group.hasAttribute("pretraining_epoch")
         ? SamplerCursor(
           epoch: try count(group, "pretraining_epoch", item + "pretraining_epoch"),
           position: try count(group, "pretraining_position", item + "pretraining_position")) : nil
@@ -141,7 +141,7 @@ public enum Checkpoint {
     let metricsGroup = try root.openGroup("metrics")
     for name in try metricsGroup.memberNames() { metrics[name] = try metricsGroup.read(name, as: Double.self).values }
     var promptTemplate = PromptTemplate.alpaca  // checkpoints written before the attribute existed
-    if root.hasAttribute("prompt_template") {
+    if try root.hasAttribute("prompt_template") {
       let name = try root.stringAttribute("prompt_template")
       guard let template = PromptTemplate(rawValue: name) else {
         throw CheckpointError(path: path, item: "prompt_template", "is \"\(name)\", not one of \(PromptTemplate.allCases.map(\.rawValue))")
@@ -153,9 +153,9 @@ public enum Checkpoint {
       method: try root.stringAttribute("method"), runConfigJSON: try root.openGroup("config").readString("run"),
       schedule: try decode(LearningRateSchedule.self, "schedule"), ranks: ranks, metrics: metrics,
       promptTemplate: promptTemplate,
-      dataFingerprint: root.hasAttribute("data_fingerprint") ? try root.stringAttribute("data_fingerprint") : nil)
-    let tokenizerJSON = root.contains("tokenizer") ? try root.readString("tokenizer") : nil
-    let rollouts = root.contains("rollouts")
+      dataFingerprint: try root.hasAttribute("data_fingerprint") ? try root.stringAttribute("data_fingerprint") : nil)
+    let tokenizerJSON = try root.contains("tokenizer") ? try root.readString("tokenizer") : nil
+    let rollouts = try root.contains("rollouts")
       ? try RolloutStoreSnapshot.read(from: try root.openGroup("rollouts"), worldSize: worldSize, path: path) : nil
     return LoadedCheckpoint(
       model: model, optimizer: optimizer, state: state, tokenizerJSON: tokenizerJSON, rollouts: rollouts)
@@ -165,7 +165,7 @@ public enum Checkpoint {
     let config = arena.layout.config
     for tensor in ParameterTensor.allCases {
       let name = "\(prefix)/\(tensor.rawValue)"
-      guard group.contains(tensor.rawValue) else { throw CheckpointError(path: path, item: name, "missing") }
+      guard try group.contains(tensor.rawValue) else { throw CheckpointError(path: path, item: name, "missing") }
       let dataset = try group.openDataset(tensor.rawValue)
       let shape = try dataset.shape
       guard shape == tensor.shape(config) else {

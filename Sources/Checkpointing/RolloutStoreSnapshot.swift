@@ -54,7 +54,7 @@ public struct RolloutStoreSnapshot: Sendable, Equatable {
 
   /// Reads the `/rollouts` group; nil when the checkpoint has no MiniLLM state.
   static func read(from group: HDF5Group, worldSize: Int, path: String) throws -> RolloutStoreSnapshot? {
-    guard group.hasAttribute("iteration") else { return nil }
+    guard try group.hasAttribute("iteration") else { return nil }
     var ranks: [RolloutStore] = []
     for rank in 0..<worldSize {
       let g = try group.openGroup("\(rank)")
@@ -76,7 +76,7 @@ public struct RolloutStoreSnapshot: Sendable, Equatable {
       let logQOld = try values("log_q_old", count: tokenCount, as: Float.self)
       let logP = try values("log_p", count: tokenCount, as: Float.self)
       let logPTilde = try values("log_p_tilde", count: tokenCount, as: Float.self)
-      let hasAdvantages = g.contains("advantages")
+      let hasAdvantages = try g.contains("advantages")
       let advantages = hasAdvantages ? try values("advantages", count: tokenCount, as: Double.self) : []
       var store = RolloutStore()
       store.hasAdvantages = hasAdvantages

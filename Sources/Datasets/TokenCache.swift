@@ -64,7 +64,7 @@ public enum TokenCache {
   /// before the attribute existed).
   public static func promptTemplate(ofInstructions path: String, tokenizerFingerprint: String) throws -> PromptTemplate {
     let root = try open(path, kind: "instructions", tokenizerFingerprint: tokenizerFingerprint)
-    guard root.hasAttribute("prompt_template") else { return .alpaca }
+    guard try root.hasAttribute("prompt_template") else { return .alpaca }
     return try PromptTemplate.named(try root.stringAttribute("prompt_template"), source: path + ": prompt_template")
   }
 
@@ -112,7 +112,7 @@ public enum TokenCache {
 
   private static func open(_ path: String, kind: String, tokenizerFingerprint: String) throws -> HDF5Group {
     let root = try HDF5File.open(path).root()
-    guard root.hasAttribute("format"), try root.stringAttribute("format") == format else {
+    guard try root.hasAttribute("format"), try root.stringAttribute("format") == format else {
       throw DatasetError(path: path, field: "format", "is not a minillm token cache")
     }
     let fileVersion = try root.scalarAttribute("format_version", as: Int64.self)

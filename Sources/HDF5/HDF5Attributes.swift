@@ -4,9 +4,11 @@ import CHDF5
 
 extension HDF5Object {
   /// True when the object has an attribute called `attribute`.
-  public func hasAttribute(_ attribute: String) -> Bool {
+  /// - Throws: `HDF5Error` when HDF5 cannot tell (a corrupt object header), so a damaged
+  ///   file is never mistaken for one without the attribute.
+  public func hasAttribute(_ attribute: String) throws -> Bool {
     let exists = H5Aexists(id, attribute)
-    if exists < 0 { H5Eclear2(chdf5_e_default()) }
+    if exists < 0 { throw HDF5Error.capture("H5Aexists", path: path, object: name + "@" + attribute) }
     return exists > 0
   }
 
@@ -36,7 +38,7 @@ extension HDF5Object {
   /// Creates (replacing any existing) attribute with `type` and `shape`; the caller closes it.
   private func createAttribute(_ attribute: String, type: hid_t, shape: [Int]) throws -> hid_t {
     let label = attributeLabel(attribute)
-    if hasAttribute(attribute) {
+    if try hasAttribute(attribute) {
       _ = try checked(H5Adelete(id, attribute), "H5Adelete", path: path, object: label)
     }
     let space = try HDF5Dataspace.create(shape, path: path, object: label)
@@ -48,7 +50,7 @@ extension HDF5Object {
 
   private func openAttribute(_ attribute: String) throws -> hid_t {
     let label = attributeLabel(attribute)
-    guard hasAttribute(attribute) else {
+    guard try hasAttribute(attribute) else {
       throw HDF5Error.invalid("H5Aopen", path: path, object: label, "no such attribute")
     }
     return try checked(

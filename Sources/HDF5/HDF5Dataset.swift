@@ -96,7 +96,7 @@ public final class HDF5Dataset: HDF5Object {
   /// Compares the CRC-32 of the data just read with the stored one.
   /// - Throws: `HDF5Error` naming the dataset when the checksum is missing or differs.
   func verifyChecksum(_ crc: UInt32) throws {
-    guard hasAttribute(Self.checksumAttribute) else {
+    guard try hasAttribute(Self.checksumAttribute) else {
       throw HDF5Error.invalid(
         "checksum", path: path, object: name, "has no \(Self.checksumAttribute) attribute, though the file records one for every dataset")
     }

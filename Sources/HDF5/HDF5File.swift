@@ -63,7 +63,7 @@ public final class HDF5File: HDF5Object {
     let id = try checked(
       H5Fopen(path, flags, chdf5_p_default()), "H5Fopen", path: path, object: nil)
     let file = HDF5File(id: id, path: path)
-    if file.hasAttribute(checksumMarker.attribute) {
+    if try file.hasAttribute(checksumMarker.attribute) {
       let kind = try file.stringAttribute(checksumMarker.attribute)
       guard kind == checksumMarker.value else {
         throw HDF5Error.invalid(

@@ -42,14 +42,15 @@ public final class HDF5Group: HDF5Object {
   deinit { H5Gclose(id) }
 
   /// True when a link called `child` (a relative path, possibly nested) exists.
-  public func contains(_ child: String) -> Bool {
+  /// - Throws: `HDF5Error` when HDF5 cannot tell (a corrupt group), so a damaged file is
+  ///   never mistaken for one without the link.
+  public func contains(_ child: String) throws -> Bool {
     var prefix = ""
     for part in child.split(separator: "/") {
       prefix += prefix.isEmpty ? String(part) : "/" + part
-      if H5Lexists(id, prefix, chdf5_p_default()) <= 0 {
-        H5Eclear2(chdf5_e_default())
-        return false
-      }
+      let exists = H5Lexists(id, prefix, chdf5_p_default())
+      if exists < 0 { throw HDF5Error.capture("H5Lexists", path: path, object: childName(prefix)) }
+      if exists == 0 { return false }
     }
     return !prefix.isEmpty
   }
@@ -69,7 +70,7 @@ public final class HDF5Group: HDF5Object {
 
   /// Opens an existing child group.
   public func openGroup(_ child: String) throws -> HDF5Group {
-    guard contains(child) else {
+    guard try contains(child) else {
       throw HDF5Error.invalid("H5Gopen2", path: path, object: childName(child), "no such group")
     }
     let newID = try checked(
@@ -116,7 +117,7 @@ public final class HDF5Group: HDF5Object {
 
   /// Opens an existing dataset.
   public func openDataset(_ child: String) throws -> HDF5Dataset {
-    guard contains(child) else {
+    guard try contains(child) else {
       throw HDF5Error.invalid("H5Dopen2", path: path, object: childName(child), "no such dataset")
     }
     let newID = try checked(

@@ -11,7 +11,7 @@ struct DebugCommand: ParsableCommand {
     commandName: "debug",
     abstract: "Failure injection for tests.",
     shouldDisplay: false,
-    subcommands: [Abort.self, Throw.self, ShardedTeacherCheck.self, TeacherMixingCheck.self])
+    subcommands: [Abort.self, Throw.self, ShardedTeacherCheck.self, TeacherMixingCheck.self, ReadInputsCommand.self])
 
   struct Abort: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -123,7 +123,20 @@ final class CheckpointTests: XCTestCase {
       var bytes = original
       for position in positions { bytes[position] ^= 0xA5 }
       try bytes.write(to: URL(fileURLWithPath: copy))
-      guard let loaded = try? Checkpoint.read(copy) else { detected += 1; continue }
+      let loaded: LoadedCheckpoint
+      do {
+        loaded = try Checkpoint.read(copy)
+      } catch {
+        detected += 1
+        // A damaged checkpoint is reported as damaged, never as "not a checkpoint" or as one
+        // without a tensor (HDF5's existence checks fail on a corrupt header; they used to read
+        // as "absent").
+        let text = String(describing: error)
+        XCTAssertFalse(
+          text.contains("is not a minillm checkpoint") || text.hasSuffix(": missing"),
+          "bytes \(positions.first!)… damaged the file but the error says otherwise: \(text)")
+        continue
+      }
       harmless += 1
       let same = Array(loaded.model.parameters.storage) == Array(reference.model.parameters.storage)
         && Array(loaded.optimizer.m.storage) == Array(reference.optimizer.m.storage)
