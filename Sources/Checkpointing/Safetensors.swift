@@ -41,27 +41,42 @@ public enum Safetensors {
       guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
         let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
       else { throw CheckpointError(path: path, item: name, "malformed header entry") }
-      let count = shape.reduce(1, *)
+      guard shape.allSatisfy({ $0 >= 0 }) else {
+        throw CheckpointError(path: path, item: name, "shape \(shape) has a negative dimension")
+      }
+      var count = 1
+      for dimension in shape {
+        let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+        guard !overflow else { throw CheckpointError(path: path, item: name, "shape \(shape) has more elements than can be addressed") }
+        count = product
+      }
+      let elementBytes: Int
+      switch dtype {
+      case "F32": elementBytes = 4
+      case "F16", "BF16": elementBytes = 2
+      default: throw CheckpointError(path: path, item: name, "unsupported dtype \(dtype)")
+      }
+      guard offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= data.count - base else {
+        throw CheckpointError(path: path, item: name, "data [\(offsets[0]), \(offsets[1])) lies outside the file's data section (truncated?)")
+      }
       let (begin, end) = (base + offsets[0], base + offsets[1])
-      guard begin <= end, end <= data.count else {
-        throw CheckpointError(path: path, item: name, "data [\(offsets[0]), \(offsets[1])) lies outside the file (truncated?)")
+      // Checked before anything is allocated: the byte count must match the shape exactly.
+      let (expectedBytes, overflow) = count.multipliedReportingOverflow(by: elementBytes)
+      guard !overflow, end - begin == expectedBytes else {
+        throw CheckpointError(path: path, item: name, "\(end - begin) bytes for \(shape) \(dtype) values (\(count) × \(elementBytes) bytes expected)")
       }
       let bytes = data.subdata(in: begin..<end)
       var values = [Float](repeating: 0, count: count)
       switch dtype {
       case "F32":
-        guard bytes.count == count * 4 else { throw CheckpointError(path: path, item: name, "\(bytes.count) bytes for \(count) F32 values") }
         values.withUnsafeMutableBytes { $0.copyBytes(from: bytes) }
-      case "F16", "BF16":
-        guard bytes.count == count * 2 else { throw CheckpointError(path: path, item: name, "\(bytes.count) bytes for \(count) \(dtype) values") }
+      default:
         bytes.withUnsafeBytes { raw in
           for i in 0..<count {
-            let half = raw.load(fromByteOffset: 2 * i, as: UInt16.self)
+            let half = raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
             values[i] = dtype == "BF16" ? Float(bitPattern: UInt32(half) << 16) : Float(Float16(bitPattern: half))
           }
         }
-      default:
-        throw CheckpointError(path: path, item: name, "unsupported dtype \(dtype)")
       }
       tensors[name] = NamedTensor(shape: shape, values: values)
     }

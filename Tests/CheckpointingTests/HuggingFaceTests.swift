@@ -77,4 +77,35 @@ final class HuggingFaceTests: XCTestCase {
       XCTAssertEqual((error as? CheckpointError)?.path, directory + "/model.safetensors")
     }
   }
+
+  /// Headers the fuzzing harness found crashing the reader (Tests/fuzz/regressions/safetensors):
+  /// negative or overflowing dimensions, and shapes whose element count would be allocated
+  /// before the byte count was checked. Each must be refused, naming the tensor.
+  func testCraftedShapesAndOffsetsAreRefusedBeforeAllocating() throws {
+    let directory = NSTemporaryDirectory() + "safetensors-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let cases: [(entry: String, needle: String)] = [
+      (#"{"dtype": "F32", "shape": [4, -9223372036854775808], "data_offsets": [0, 48]}"#, "negative dimension"),
+      (#"{"dtype": "BF16", "shape": [-1], "data_offsets": [0, 6]}"#, "negative dimension"),
+      (#"{"dtype": "F32", "shape": [2147483648, 3], "data_offsets": [0, 48]}"#, "bytes expected"),
+      (#"{"dtype": "F32", "shape": [4, 2147483648], "data_offsets": [0, 48]}"#, "bytes expected"),
+      (#"{"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 48]}"#, "more elements than can be addressed"),
+      (#"{"dtype": "F32", "shape": [2], "data_offsets": [-8, 0]}"#, "outside the file's data section"),
+      (#"{"dtype": "F32", "shape": [2], "data_offsets": [0, 9223372036854775807]}"#, "outside the file's data section"),
+    ]
+    for (index, item) in cases.enumerated() {
+      let header = Data(#"{"w": \#(item.entry)}"#.utf8)
+      var file = Data()
+      withUnsafeBytes(of: UInt64(header.count).littleEndian) { file.append(contentsOf: $0) }
+      file.append(header)
+      file.append(Data(repeating: 0, count: 48))
+      let path = directory + "/case-\(index).safetensors"
+      try file.write(to: URL(fileURLWithPath: path))
+      XCTAssertThrowsError(try Safetensors.read(path), item.entry) { error in
+        let text = String(describing: error)
+        XCTAssertTrue(text.contains(path) && text.contains("w") && text.contains(item.needle), text)
+      }
+    }
+  }
 }

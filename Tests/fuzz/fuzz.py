@@ -10,8 +10,8 @@ key deleted, deep nesting, odd Unicode). The mutants are read in batches by
 it fails the harness when it crashes (a trap or signal), hangs, refuses with a message of more
 than one line, or, for checkpoints, accepts a changed file and returns different contents
 (silent corruption). Every failing input is kept under --keep (by default the committed
-regression folder, Tests/fuzz/regressions/READER/), and every kept input is replayed first, so
-a crash found once stays a test.
+regression folder, Tests/fuzz/regressions/READER/), and every kept input (committed and under
+--keep) is replayed first, so a crash found once stays a test.
 
 Usage: fuzz.py BINARY [--inputs N] [--seed S] [--readers jsonl,tokenizer,...] [--keep DIR]
 The last line is "fuzz: P passed, F failed" (one check per reader and per replay).
@@ -30,6 +30,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 READERS = ["jsonl", "tokenizer", "safetensors", "checkpoint"]
+COMMITTED = os.path.join(ROOT, "Tests/fuzz/regressions")
 BATCH = 40
 BATCH_SECONDS = 60
 
@@ -261,8 +262,9 @@ def main():
     parser.add_argument("--inputs", type=int, default=200, help="mutants per reader")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--readers", default=",".join(READERS))
-    parser.add_argument("--keep", default=os.path.join(ROOT, "Tests/fuzz/regressions"),
-                        help="folder for failing inputs (one subfolder per reader)")
+    parser.add_argument("--keep", default=COMMITTED,
+                        help="folder for failing inputs (one subfolder per reader); the committed "
+                             "regressions are replayed in any case")
     args = parser.parse_args()
     readers = [r for r in args.readers.split(",") if r]
     for reader in readers:
@@ -274,8 +276,11 @@ def main():
         seeds = make_seeds(args.binary, work)
         for reader in readers:
             # Replay every kept input first.
-            kept_folder = os.path.join(args.keep, reader)
-            kept = sorted(os.path.join(kept_folder, f) for f in os.listdir(kept_folder)) if os.path.isdir(kept_folder) else []
+            kept = []
+            for base in sorted({COMMITTED, os.path.abspath(args.keep)}):
+                folder = os.path.join(base, reader)
+                if os.path.isdir(folder):
+                    kept += sorted(os.path.join(folder, f) for f in os.listdir(folder))
             if kept:
                 outcomes = read_batch(args.binary, reader, kept)
                 bad = [os.path.basename(p) for p in kept if outcomes.get(p, ("crash",))[0] in ("crash", "hang", "multiline")]
