@@ -38,6 +38,10 @@ public protocol Collective: AnyObject {
   /// Waits until every rank of the group has reached the barrier.
   func barrier() throws
 
+  /// A barrier outside the collective timeout: for ranks that wait while one rank works alone
+  /// for as long as its input takes (tokenizing a large corpus on rank 0).
+  func unboundedBarrier() throws
+
   /// Copies `root`'s buffer into every other rank's buffer (all buffers have the same count).
   func broadcast<T: CollectiveScalar>(_ buffer: UnsafeMutableBufferPointer<T>, root: Int) throws
 

@@ -29,6 +29,7 @@ public final class SingleProcessCollective: Collective {
   }
 
   public func barrier() throws {}
+  public func unboundedBarrier() throws {}
 
   public func broadcast<T: CollectiveScalar>(_ buffer: UnsafeMutableBufferPointer<T>, root: Int)
     throws

@@ -22,6 +22,7 @@ public final class TimedCollective: Collective {
   public var rank: Int { base.rank }
   public var size: Int { base.size }
   public func barrier() throws { try timed { try base.barrier() } }
+  public func unboundedBarrier() throws { try timed { try base.unboundedBarrier() } }
   public func broadcast<T: CollectiveScalar>(_ buffer: UnsafeMutableBufferPointer<T>, root: Int) throws {
     try timed { try base.broadcast(buffer, root: root) }
   }

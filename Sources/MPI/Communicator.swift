@@ -70,6 +70,11 @@ public final class Communicator: Collective {
 
   // MARK: - Collectives
 
+  public func unboundedBarrier() throws {
+    watchdog?.begin("MPI_Barrier (unbounded)")
+    try MPICall.check(MPI_Barrier(handle), "MPI_Barrier")
+  }
+
   public func barrier() throws {
     try perform("MPI_Barrier", blocking: { MPI_Barrier(handle) }, start: { MPI_Ibarrier(handle, $0) })
   }

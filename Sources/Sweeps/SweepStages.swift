@@ -70,7 +70,8 @@ extension SweepRunner {
       }
       try Data("{}".utf8).write(to: URL(fileURLWithPath: marker))
     }
-    try world.barrier()
+    // Rank 0 tokenizes alone for as long as the corpora take: no collective timeout here.
+    try world.unboundedBarrier()
   }
 
   /// The teacher's checkpoint: given, or trained with SFT. nil when the step budget ran out.
