@@ -30,6 +30,10 @@ public struct MiniLLMConfig: Codable, Sendable, Equatable {
   /// The single-step reverse-KL term: on/off, and weighted by w_t (paper) or not (code).
   public var singleStep: Bool = true
   public var weightSingleStep: Bool = false
+  /// The long-term policy-gradient term: nil or true on; false leaves the single-step term
+  /// alone on MiniLLM's rollouts (the paper's "single-step only" ablation). Optional so that
+  /// the run configurations recorded before it existed read the same.
+  public var policyGradient: Bool? = nil
   /// The language-modelling loss on D_PT: on/off, its weight λ_PT and its KD mix.
   public var pretrainingLoss: Bool = true
   public var lambdaPT: Double = 1
@@ -39,7 +43,7 @@ public struct MiniLLMConfig: Codable, Sendable, Equatable {
     case alpha, rewardScaling = "reward_scaling", rewardClip = "reward_clip", gamma
     case includeCurrentReward = "include_current_reward", lengthNormalization = "length_normalization"
     case whitenAdvantages = "whiten_advantages", ppoClip = "ppo_clip", ppoEpochs = "ppo_epochs"
-    case singleStep = "single_step", weightSingleStep = "weight_single_step"
+    case singleStep = "single_step", weightSingleStep = "weight_single_step", policyGradient = "policy_gradient"
     case pretrainingLoss = "pretraining_loss", lambdaPT = "lambda_pt", kdRatio = "kd_ratio"
   }
 

@@ -68,6 +68,8 @@ public struct TrainOptions: Codable, Sendable, Equatable {
   public var noWhitenAdvantages: Bool?
   public var noSingleStep: Bool?
   public var weightSingleStep: Bool?
+  /// MiniLLM: no long-term policy-gradient term (the single-step term alone).
+  public var noPolicyGradient: Bool?
   public var lambdaPt: Double?
 
   public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -84,6 +86,7 @@ public struct TrainOptions: Codable, Sendable, Equatable {
     case gamma, rewardScaling = "reward_scaling", rewardClip = "reward_clip", paperReturns = "paper_returns"
     case noLengthNormalization = "no_length_normalization", noWhitenAdvantages = "no_whiten_advantages"
     case noSingleStep = "no_single_step", weightSingleStep = "weight_single_step", lambdaPt = "lambda_pt"
+    case noPolicyGradient = "no_policy_gradient"
   }
 
   /// Every key a JSON object of options may hold.
@@ -162,6 +165,12 @@ public struct TrainOptions: Codable, Sendable, Equatable {
       objective.whitenAdvantages = !(noWhitenAdvantages ?? false)
       objective.singleStep = !(noSingleStep ?? false)
       objective.weightSingleStep = weightSingleStep ?? false
+      if noPolicyGradient == true {
+        guard objective.singleStep else {
+          throw TrainingError("invalid config: no_policy_gradient and no_single_step together leave MiniLLM no loss term")
+        }
+        objective.policyGradient = false
+      }
       objective.pretrainingLoss = pretrainData != nil
       objective.lambdaPT = lambdaPt ?? objective.lambdaPT
       objective.kdRatio = kdRatio
@@ -175,7 +184,8 @@ public struct TrainOptions: Codable, Sendable, Equatable {
         ("gamma", gamma != nil), ("reward_scaling", rewardScaling != nil), ("reward_clip", rewardClip != nil),
         ("paper_returns", paperReturns == true), ("no_length_normalization", noLengthNormalization == true),
         ("no_whiten_advantages", noWhitenAdvantages == true), ("no_single_step", noSingleStep == true),
-        ("weight_single_step", weightSingleStep == true), ("pretrain_data", pretrainData != nil),
+        ("weight_single_step", weightSingleStep == true), ("no_policy_gradient", noPolicyGradient == true),
+        ("pretrain_data", pretrainData != nil),
         ("lambda_pt", lambdaPt != nil),
       ]
       if let (name, _) = miniLLMOnly.first(where: { $0.1 }) {

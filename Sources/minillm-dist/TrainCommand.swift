@@ -68,6 +68,7 @@ struct TrainCommand: ParsableCommand {
   @Flag(help: "MiniLLM: do not whiten advantages.") var noWhitenAdvantages = false
   @Flag(help: "MiniLLM: no single-step reverse-KL term.") var noSingleStep = false
   @Flag(help: "MiniLLM: weight the single-step term by w_t (paper; default off as in the code).") var weightSingleStep = false
+  @Flag(help: "MiniLLM: no long-term policy-gradient term: the single-step term alone on MiniLLM's rollouts.") var noPolicyGradient = false
   @Option(help: "MiniLLM: D_PT token cache (data prepare --pretrain) for the L_PT term; none: L_PT off.") var pretrainData: String?
   @Option(help: "MiniLLM: weight λ_PT of L_PT (default \(miniLLMFlags.lambdaPT)).") var lambdaPt: Double?
 
@@ -126,6 +127,7 @@ struct TrainCommand: ParsableCommand {
     o.noWhitenAdvantages = noWhitenAdvantages ? true : nil
     o.noSingleStep = noSingleStep ? true : nil
     o.weightSingleStep = weightSingleStep ? true : nil
+    o.noPolicyGradient = noPolicyGradient ? true : nil
     return o
   }
 

@@ -100,8 +100,9 @@ final class MiniLLMLossTests: XCTestCase {
   /// one-token prompt, so position t of sequence s predicts its token t), advantages assigned
   /// and whitened by the store, the minibatch laid out by the store, then `miniLLMLoss`;
   /// returns the loss parts and dlogits (gradientScale 1) on the (B, T) layout of the test.
-  func libraryLoss(_ c: Case, logits flatLogits: [Float]? = nil) -> (MiniLLMLossParts, [Float]) {
+  func libraryLoss(_ c: Case, logits flatLogits: [Float]? = nil, policyGradient: Bool? = nil) -> (MiniLLMLossParts, [Float]) {
     var settings = MiniLLMConfig()
+    settings.policyGradient = policyGradient
     settings.includeCurrentReward = c.includeCurrentReward
     settings.lengthNormalization = c.lengthNormalization
     settings.gamma = c.gamma
@@ -153,6 +154,23 @@ final class MiniLLMLossTests: XCTestCase {
     // The flags really change the math: no two combinations that differ in a flag give the same total.
     let totals = Set(Self.cases.map { ($0.policy + $0.singleStepSum) * 1e6 }.map { $0.rounded() })
     XCTAssertGreaterThan(totals.count, 30)
+  }
+
+  /// "Single-step only" (`policyGradient = false`): no surrogate, the single-step term as
+  /// the reference computes it, and its gradient is the full gradient minus the surrogate's.
+  func testSingleStepOnlyDropsExactlyThePolicyGradientTerm() {
+    for c in Self.cases where c.singleStep {
+      let (alone, aloneGradient) = libraryLoss(c, policyGradient: false)
+      XCTAssertEqual(alone.policy.lossSum, 0)
+      XCTAssertEqual(alone.singleStep.lossSum, c.singleStepSum, accuracy: 2e-5 * max(1, abs(c.singleStepSum)))
+      var surrogateOnly = c
+      surrogateOnly.singleStep = false
+      let (_, full) = libraryLoss(c)
+      let (_, surrogate) = libraryLoss(surrogateOnly)
+      for i in full.indices {
+        XCTAssertEqual(aloneGradient[i], full[i] - surrogate[i], accuracy: 1e-5, "element \(i)")
+      }
+    }
   }
 
   func testFullLossGradientMatchesFiniteDifferences() {

@@ -153,8 +153,15 @@ final class CommittedSweepConfigTests: XCTestCase {
   func testTheAblationSweepResolvesEveryStage() throws {
     let config = try SweepConfig.load(Self.configs.appendingPathComponent("ablations.json").path)
     XCTAssertEqual(config.students.map(\.name), ["m"])
-    XCTAssertEqual(config.methods.count, 12)
+    XCTAssertEqual(config.methods.count, 13)
     try assertEveryStageResolvesAndDiffers(config)
+    let sweep = try SweepRunner(
+      config: config, runDirectory: "run", world: SingleProcessCollective(),
+      makeTeacherGroup: { _ in SingleProcessCollective() }, validateFor: 2)
+    let singleStepOnly = try XCTUnwrap(
+      try sweep.studentStageConfig(size: config.students[0], entry: "minillm-single-step-only", sftCheckpoint: "sft.h5", teacher: "t.h5").miniLLM)
+    XCTAssertEqual(singleStepOnly.objective.policyGradient, false)
+    XCTAssertTrue(singleStepOnly.objective.singleStep)
   }
 
   func testTheDefaultBaselinesAreWhatTheyAreNamed() throws {
