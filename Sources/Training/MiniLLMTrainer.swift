@@ -115,6 +115,7 @@ public final class MiniLLMTrainer {
   public func run(stopAfter: Int? = nil, stopAfterChunks: Int? = nil) throws {
     let target = min(config.steps, stopAfter.map { state.step + $0 } ?? config.steps)
     let log = try state.openMetricsLog()
+    try state.recordResumedCheckpoint()
     var chunks = 0
     timers.started = Date()
     while state.step < target {

@@ -41,6 +41,9 @@ public final class RunState {
   /// What the checkpoint resumed from held besides the weights (nil on a fresh start).
   let resumedRollouts: RolloutStoreSnapshot?
   let resumedPretrainingCursor: SamplerCursor?
+  /// The checkpoint this run resumed from and its step (nil on a fresh start).
+  let resumedCheckpoint: String?
+  let resumedStep: Int
   /// Called on every rank every `evaluationEvery` steps (0: never) and at the last step
   /// (collective); returns metrics logged with an `eval_` prefix. The newest value of
   /// `selectionMetric` becomes the checkpoint metric `best.json` follows (else `eval_loss`,
@@ -132,6 +135,7 @@ public final class RunState {
       sampler = ShardedSampler(count: examples.count, rank: group.rank, worldSize: group.size, seed: config.seed, cursor: mine.cursor)
       resumedRollouts = loaded.rollouts
       resumedPretrainingCursor = mine.pretrainingCursor
+      (resumedCheckpoint, resumedStep) = (resumePath, step)
       if group.rank == 0 { print("resumed from \(resumePath) at step \(step)") }
     } else {
       if let initPath = config.initFrom {
@@ -156,6 +160,7 @@ public final class RunState {
       sampler = ShardedSampler(count: examples.count, rank: group.rank, worldSize: group.size, seed: config.seed)
       resumedRollouts = nil
       resumedPretrainingCursor = nil
+      (resumedCheckpoint, resumedStep) = (nil, 0)
       try broadcastParameters(model.parameters, over: group)
     }
     self.config.model = model.config
@@ -277,18 +282,32 @@ public final class RunState {
       let path = store.path(step: step)
       try Checkpoint.write(
         to: path, model: model, optimizer: optimizer, state: state, tokenizerJSON: tokenizerJSON, rollouts: rollouts)
-      if let selection = selectionMetric {
-        // Only an evaluation of this very step can make this checkpoint the best.
-        let evaluatedNow = metrics["eval_step"]?.last == Double(step)
-        let value = evaluatedNow ? metrics[selection.name]?.last : nil
-        let tieBreak = evaluatedNow ? selection.tieBreak.flatMap { metrics[$0]?.last } : nil
-        try store.recordMetric(
-          value.map { selection.higherIsBetter ? -$0 : $0 } ?? .infinity, tieBreak: tieBreak ?? .infinity, for: path)
-      } else {
-        try store.recordMetric(metrics["eval_loss"]?.last ?? metrics["train_loss"]?.last ?? .infinity, for: path)
-      }
+      try recordCheckpointMetric(for: path)
       store.prune()
     }
     try group.barrier()
+  }
+
+  /// Rank 0: records the metric of the checkpoint at `path`, written at the current step with
+  /// the current metrics, in `best.json`.
+  func recordCheckpointMetric(for path: String) throws {
+    if let selection = selectionMetric {
+      // Only an evaluation of this very step can make this checkpoint the best.
+      let evaluatedNow = metrics["eval_step"]?.last == Double(step)
+      let value = evaluatedNow ? metrics[selection.name]?.last : nil
+      let tieBreak = evaluatedNow ? selection.tieBreak.flatMap { metrics[$0]?.last } : nil
+      try store.recordMetric(
+        value.map { selection.higherIsBetter ? -$0 : $0 } ?? .infinity, tieBreak: tieBreak ?? .infinity, for: path)
+    } else {
+      try store.recordMetric(metrics["eval_loss"]?.last ?? metrics["train_loss"]?.last ?? .infinity, for: path)
+    }
+  }
+
+  /// Rank 0, before the first step after a resume: records the resumed checkpoint's metric
+  /// again, so a job that died between writing a checkpoint and updating `best.json` still
+  /// has that checkpoint take part in the selection. Recording twice changes nothing.
+  func recordResumedCheckpoint() throws {
+    guard group.rank == 0, let path = resumedCheckpoint, step == resumedStep else { return }
+    try recordCheckpointMetric(for: path)
   }
 }

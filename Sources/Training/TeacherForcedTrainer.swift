@@ -44,6 +44,7 @@ public final class TeacherForcedTrainer {
     let model = state.model
     let target = min(config.steps, stopAfter.map { state.step + $0 } ?? config.steps)
     let metricsLog = try state.openMetricsLog()
+    try state.recordResumedCheckpoint()
     while state.step < target {
       let stepStart = Date()
       var chosen = state.sampler.next(config.batchSize).map { state.examples[$0] }

@@ -67,6 +67,20 @@ final class TrainerTests: XCTestCase {
     }
   }
 
+  /// A job that died after writing a checkpoint but before updating `best.json` (here: the file
+  /// removed) has that checkpoint recorded again when it resumes, before any new step.
+  func testAResumedCheckpointMissingFromBestJSONIsRecordedAgain() throws {
+    let config = try options(.sft, run: "crashed", steps: 6).resolve()
+    try TeacherForcedTrainer(config: config, group: SingleProcessCollective(), resume: nil).run(stopAfter: 3)
+    let checkpoints = config.runDirectory + "/checkpoints"
+    let written = checkpoints + "/step-00000003.h5"
+    XCTAssertTrue(FileManager.default.fileExists(atPath: written))
+    try FileManager.default.removeItem(atPath: checkpoints + "/best.json")
+    XCTAssertNil(try CheckpointStore(runDirectory: config.runDirectory).best)
+    try TeacherForcedTrainer(config: config, group: SingleProcessCollective(), resume: "auto").run(stopAfter: 0)
+    XCTAssertEqual(try CheckpointStore(runDirectory: config.runDirectory).best, written)
+  }
+
   func testThePromptTemplateTravelsFromTheCacheIntoCheckpointsAndMismatchesAreRefused() throws {
     // A cache in the compact template: its prompts are the alpaca ones less the opening sentence.
     let records = SyntheticTask.generate(count: 48, seed: 3)
