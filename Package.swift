@@ -30,27 +30,28 @@ let package = Package(
 
     // Swift layers, dependencies pointing down toward C.
     .target(name: "Collectives"),
+    .target(name: "AtomicFiles"),
     .target(name: "MPI", dependencies: ["CMPI", "Collectives"]),
     .target(name: "HDF5", dependencies: ["CHDF5"]),
     .target(name: "CKernels"),
     .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"]),
     .target(name: "Randomness"),
-    .target(name: "Tokenizers"),
+    .target(name: "Tokenizers", dependencies: ["AtomicFiles"]),
     .target(name: "Evaluation"),
     .target(name: "Reports"),
     .target(
       name: "Sweeps",
-      dependencies: ["Checkpointing", "Collectives", "Datasets", "Distill", "Model", "Optim", "Reports", "Tokenizers", "Training"]),
+      dependencies: ["AtomicFiles", "Checkpointing", "Collectives", "Datasets", "Distill", "Model", "Optim", "Reports", "Tokenizers", "Training"]),
     .target(name: "Distill", dependencies: ["Kernels"]),
     .target(name: "Rollouts", dependencies: ["Distill", "Datasets", "Generation"]),
-    .target(name: "Datasets", dependencies: ["Tokenizers", "Randomness", "HDF5"]),
+    .target(name: "Datasets", dependencies: ["AtomicFiles", "Tokenizers", "Randomness", "HDF5"]),
     .target(
       name: "Training",
       dependencies: [
         "Checkpointing", "Collectives", "Datasets", "Distill", "Evaluation", "Generation", "Kernels", "Model",
         "Optim", "Randomness", "Rollouts", "Tokenizers",
       ]),
-    .target(name: "Checkpointing", dependencies: ["HDF5", "Model", "Optim", "Tokenizers", "Datasets", "Collectives", "Rollouts"]),
+    .target(name: "Checkpointing", dependencies: ["AtomicFiles", "HDF5", "Model", "Optim", "Tokenizers", "Datasets", "Collectives", "Rollouts"]),
     .target(
       name: "Model", dependencies: ["Kernels", "Randomness", "Collectives"]),
     .target(name: "Optim", dependencies: ["Model", "Kernels", "CKernels"]),
@@ -60,11 +61,12 @@ let package = Package(
     .executableTarget(
       name: "minillm-dist",
       dependencies: [
-        "MPI", "Collectives", "HDF5", "Kernels", "SelfTest", "Model", "Optim", "Generation",
+        "AtomicFiles", "MPI", "Collectives", "HDF5", "Kernels", "SelfTest", "Model", "Optim", "Generation",
         "Randomness", "Tokenizers", "Datasets", "Checkpointing", "Training", "Distill", "Evaluation", "Reports", "Sweeps",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    .testTarget(name: "AtomicFilesTests", dependencies: ["AtomicFiles"]),
     .testTarget(name: "CollectivesTests", dependencies: ["Collectives", "SelfTest"]),
     .testTarget(name: "MPITests", dependencies: ["MPI", "Collectives", "SelfTest"]),
     .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),

@@ -1,6 +1,7 @@
 // A run directory's checkpoints: numbered files, retention of the last K plus the best by a
 // validation metric, and finding the newest valid one to resume from.
 
+import AtomicFiles
 import Collectives
 import Foundation
 import HDF5
@@ -80,8 +81,9 @@ public struct CheckpointStore {
     var record: [String: Any] = ["path": path, "metric": metric]
     if tieBreak.isFinite { record["tie_break"] = tieBreak }
     let data = try JSONSerialization.data(withJSONObject: record)
-    try data.write(to: URL(fileURLWithPath: bestFile + ".tmp"))
-    guard rename(bestFile + ".tmp", bestFile) == 0 else { throw CheckpointError(path: bestFile, "cannot update") }
+    do { try AtomicFile.write(data, to: bestFile) } catch let error as AtomicFileError {
+      throw CheckpointError(path: bestFile, "cannot update: \(error.reason)")
+    }
   }
 
   /// The best checkpoint's path, if any metric was recorded.

@@ -1,6 +1,7 @@
 // Model interchange with Hugging Face transformers: GPT-2-family directories (config.json,
 // model.safetensors with Conv1D weights, tokenizer.json) to and from our GPT.
 
+import AtomicFiles
 import Foundation
 import Model
 import Tokenizers
@@ -160,10 +161,8 @@ public enum HuggingFaceGPT2 {
       "eos_token_id": tokenizer?.specialTokenID("<|endoftext|>").map(Int.init) ?? 0,
     ]
     let data = try JSONSerialization.data(withJSONObject: configJSON, options: [.prettyPrinted, .sortedKeys])
-    do {
-      try data.write(to: URL(fileURLWithPath: directory + "/config.json"))
-    } catch {
-      throw CheckpointError(path: directory + "/config.json", "cannot write (\(error.localizedDescription))")
+    do { try AtomicFile.write(data, to: directory + "/config.json") } catch let error as AtomicFileError {
+      throw CheckpointError(path: directory + "/config.json", "cannot write (\(error.reason))")
     }
     try tokenizer?.save(to: directory + "/tokenizer.json")
   }

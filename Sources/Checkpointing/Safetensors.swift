@@ -1,6 +1,7 @@
 // The safetensors format: an 8-byte little-endian header length, a JSON header describing each
 // tensor (dtype, shape, byte offsets), then the raw little-endian tensor data.
 
+import AtomicFiles
 import Foundation
 
 /// A float32 tensor read from or written to a safetensors file.
@@ -101,13 +102,8 @@ public enum Safetensors {
     withUnsafeBytes(of: &length) { file.append(contentsOf: $0) }
     file.append(headerBytes)
     for name in names { tensors[name]!.values.withUnsafeBytes { file.append(contentsOf: $0) } }
-    let temporary = path + ".tmp"
-    do {
-      try file.write(to: URL(fileURLWithPath: temporary))
-      if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-      try FileManager.default.moveItem(atPath: temporary, toPath: path)
-    } catch {
-      throw CheckpointError(path: path, "cannot write (\(error.localizedDescription))")
+    do { try AtomicFile.write(file, to: path) } catch let error as AtomicFileError {
+      throw CheckpointError(path: path, "cannot write (\(error.reason))")
     }
   }
 }

@@ -2,6 +2,7 @@
 // fit of each metric against parameter count per method, and SVG plots (score vs size per
 // method, training curves per student size).
 
+import AtomicFiles
 import Foundation
 import Reports
 
@@ -72,7 +73,7 @@ extension SweepRunner {
   }
 
   func write(_ text: String, _ name: String) throws {
-    try text.write(toFile: resultsDirectory + "/" + name, atomically: true, encoding: .utf8)
+    try AtomicFile.write(text, to: resultsDirectory + "/" + name)
   }
 
   func readEvaluation(_ name: String) throws -> EvaluatedModel {

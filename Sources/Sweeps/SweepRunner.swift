@@ -3,6 +3,7 @@
 // plots. Every stage lives in its own directory, is skipped once done (done.json), and a
 // half-finished training stage resumes exactly from its newest checkpoint.
 
+import AtomicFiles
 import Checkpointing
 import Collectives
 import Datasets
@@ -145,7 +146,7 @@ public final class SweepRunner {
           problem = "\(path) holds another configuration than this run's; use a new run directory or the same config"
         }
       } else {
-        try current.write(to: URL(fileURLWithPath: path))
+        try AtomicFile.write(current, to: path)
       }
     }
     let bad = try world.allReduce(Int32(problem == nil ? 0 : 1), op: .max)
@@ -213,8 +214,7 @@ public final class SweepRunner {
       try FileManager.default.createDirectory(
         atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
       let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-      try data.write(to: URL(fileURLWithPath: path + ".tmp"))
-      guard rename(path + ".tmp", path) == 0 else { throw SweepError("cannot write \(path)") }
+      try AtomicFile.write(data, to: path)
     }
     try world.barrier()
   }

@@ -1,6 +1,7 @@
 // The sweep's stages: data preparation, the teacher, SeqKD data, teacher-forced training
 // stages (SFT, KD, SeqKD, divergences), MiniLLM, and evaluation.
 
+import AtomicFiles
 import Checkpointing
 import Collectives
 import Datasets
@@ -60,7 +61,7 @@ extension SweepRunner {
       var pretrainFiles = source.pretrain
       if source.train == nil && source.syntheticPretrainCount > 0 {
         let text = SyntheticTask.pretrainingText(documents: source.syntheticPretrainCount, seed: source.syntheticSeed &+ 0x5054)
-        try text.write(toFile: syntheticPretrainText, atomically: true, encoding: .utf8)
+        try AtomicFile.write(text, to: syntheticPretrainText)
         pretrainFiles.insert(syntheticPretrainText, at: 0)
       }
       if !pretrainFiles.isEmpty {
@@ -68,7 +69,7 @@ extension SweepRunner {
         try TokenCache.write(corpus, to: pretrainCache, tokenizerFingerprint: tokenizer.fingerprint, source: pretrainFiles.joined(separator: ","))
         log("    pretraining corpus D_PT: \(corpus.documentCount) documents, \(corpus.count) blocks of \(source.resolvedPretrainBlockLength) tokens (L_PT on)")
       }
-      try Data("{}".utf8).write(to: URL(fileURLWithPath: marker))
+      try AtomicFile.write("{}", to: marker)
     }
     // Rank 0 tokenizes alone for as long as the corpora take: no collective timeout here.
     try world.unboundedBarrier()

@@ -1,5 +1,6 @@
 // Reading and writing Hugging Face `tokenizer.json` files for byte-level BPE models.
 
+import AtomicFiles
 import Foundation
 
 extension BPETokenizer {
@@ -140,13 +141,8 @@ extension BPETokenizer {
 
   /// Writes `jsonText()` to `path` (through a temporary file and a rename).
   public func save(to path: String) throws {
-    let temporary = path + ".tmp"
-    do {
-      try Data(jsonText().utf8).write(to: URL(fileURLWithPath: temporary))
-      if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-      try FileManager.default.moveItem(atPath: temporary, toPath: path)
-    } catch {
-      throw TokenizerError(path: path, "cannot write the file (\(error.localizedDescription))")
+    do { try AtomicFile.write(jsonText(), to: path) } catch let error as AtomicFileError {
+      throw TokenizerError(path: path, "cannot write the file (\(error.reason))")
     }
   }
 

@@ -2,13 +2,14 @@
 // protocol (or a quicker one), distributed over ranks, with teacher-scored diagnostics.
 
 import ArgumentParser
+import AtomicFiles
 import Checkpointing
 import Collectives
 import Datasets
 import Foundation
 import Generation
-import MPI
 import Model
+import MPI
 import Tokenizers
 import Training
 
@@ -111,7 +112,7 @@ struct EvalCommand: ParsableCommand {
       if world.rank == 0, let output {
         let data = try JSONSerialization.data(
           withJSONObject: ["data": data, "seeds": chosen.seeds, "results": results], options: [.prettyPrinted, .sortedKeys])
-        try data.write(to: URL(fileURLWithPath: output))
+        try AtomicFile.write(data, to: output)
       }
       return 0
     }
@@ -134,6 +135,6 @@ struct EvalCommand: ParsableCommand {
       ]
       text += String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self) + "\n"
     }
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    try AtomicFile.write(text, to: path)
   }
 }
