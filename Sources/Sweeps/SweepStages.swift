@@ -199,12 +199,12 @@ extension SweepRunner {
     return o
   }
 
-  /// The options of the MiniLLM stage's settings: a constant schedule, weight decay 1e-6, L_PT
-  /// on when the sweep has a pretraining corpus.
+  /// The options of the MiniLLM stage's settings: its schedule (cosine to a tenth of the peak,
+  /// or constant), weight decay 1e-6, L_PT on when the sweep has a pretraining corpus.
   func miniLLMOptions(_ settings: SweepConfig.MiniLLM) -> TrainOptions {
     var o = TrainOptions()
     (o.steps, o.lr, o.warmup, o.batchSize) = (settings.steps, settings.lr, settings.warmup, settings.batchSize)
-    (o.schedule, o.weightDecay) = ("constant", 1e-6)
+    (o.schedule, o.minLr, o.weightDecay) = (settings.schedule, settings.schedule == "cosine" ? settings.lr / 10 : nil, 1e-6)
     (o.checkpointEvery, o.keepLast) = (max(1, settings.steps / 4), 2)
     (o.rollouts, o.minibatch, o.ppoEpochs, o.alpha) = (settings.rollouts, settings.minibatch, settings.ppoEpochs, settings.alpha)
     (o.teacherShards, o.maxNewTokens, o.lambdaPt) = (settings.teacherShards, settings.maxNewTokens, settings.lambdaPT)

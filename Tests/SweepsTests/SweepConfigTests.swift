@@ -68,15 +68,24 @@ final class SweepConfigTests: XCTestCase {
     XCTAssertEqual(config.maxNewTokens, SweepConfig.quickstart.minillm.maxNewTokens)  // 64, the rollout length that runs
     XCTAssertEqual(m.rollouts, 64)
     XCTAssertEqual(m.minibatch, 32)
-    XCTAssertEqual(m.objective.ppoEpochs, 4)
+    XCTAssertEqual(m.objective.ppoEpochs, 1)
     XCTAssertEqual(m.teacherShards, 2)
-    XCTAssertEqual(config.schedule.kind, .constant)
-    XCTAssertEqual(config.schedule.peak, 5e-4)
+    XCTAssertEqual(config.steps, 600)
+    XCTAssertEqual(config.schedule.kind, .cosine)
+    XCTAssertEqual(config.schedule.peak, 1e-3)
+    XCTAssertEqual(config.schedule.floor, 1e-4, accuracy: 1e-9)
     XCTAssertEqual(config.optimizer.weightDecay, 1e-6)
     XCTAssertEqual(config.model.dModel, 96)
     let seqkd = try sweep.studentStageConfig(size: SweepConfig.quickstart.students[0], entry: "seqkd", sftCheckpoint: "sft.h5", teacher: "t.h5")
     XCTAssertEqual(seqkd.objective, .kdMix)
     XCTAssertTrue(seqkd.data.hasSuffix("data/seqkd.h5"))
+    // The paper's constant schedule stays one key away.
+    var constant = SweepConfig.quickstart
+    constant.minillm.schedule = "constant"
+    let paper = try runner(constant).studentStageConfig(size: constant.students[2], entry: "minillm", sftCheckpoint: "sft.h5", teacher: "t.h5")
+    XCTAssertEqual(paper.schedule.kind, .constant)
+    constant.minillm.schedule = "linear"
+    XCTAssertThrowsError(try constant.validate(worldSize: 2)) { XCTAssertTrue("\($0)".contains("minillm.schedule"), "\($0)") }
   }
 
   func testBadEvaluationAndDataCountsAreRefusedNamingTheKey() throws {
