@@ -59,7 +59,7 @@ def main():
         single = mean_of(m, [f"valid_rate/{f}" for f in SINGLE])
         print(f"| {m['name']} | {fmt(m, 'valid_rate')} | {longv:.1f} | {single:.1f} | {fmt(m, 'greedy_valid_rate', False)} | "
               f"{fmt(m, 'distinct_valid', False, 2)} | {fmt(m, 'rouge_l')} | {fmt(m, 'reverse_kl', True, 2)} | "
-              f"{fmt(m, 'exaccerr_16', False)} | {fmt(m, 'ece', False)} | {fmt(m, 'loss', False, 3)} | {fmt(m, 'dist_4', False, 3)} |")
+              f"{fmt(m, 'exaccerr_16')} | {fmt(m, 'ece', False)} | {fmt(m, 'loss', False, 3)} | {fmt(m, 'dist_4', False, 3)} |")
     print()
     print("| stage | seconds |")
     print("|---|---:|")

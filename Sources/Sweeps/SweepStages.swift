@@ -293,7 +293,9 @@ extension SweepRunner {
           maxNewTokens: config.evaluation.maxNewTokens, eos: try eosToken(), seed: protocolSettings.seeds[0], group: world)
         let curve = (1...config.evaluation.maxNewTokens).map { measured.exAccErr(length: $0) ?? .nan }
         for l in Self.exposureBiasLengths where l <= curve.count && curve[l - 1].isFinite {
-          (result.mean["exaccerr_\(l)"], result.standardDeviation["exaccerr_\(l)"]) = (curve[l - 1], 0)
+          // The spread is a bootstrap over the prompts (one response each), not over seeds.
+          (result.mean["exaccerr_\(l)"], result.standardDeviation["exaccerr_\(l)"]) =
+            (curve[l - 1], measured.exAccErrSpread(length: l, seed: protocolSettings.seeds[0]) ?? 0)
         }
         let (r, epsilon) = measured.accumulated
         exposure = ["exaccerr": curve.map { $0.isFinite ? $0 as Any : NSNull() }, "r": r, "epsilon": epsilon,

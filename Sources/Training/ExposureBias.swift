@@ -24,11 +24,34 @@ public struct ExposureBias: Sendable {
   public var oraclePrefixError: [Double]
   public var oraclePrefixCount: [Double]
 
-  public init(studentPrefixError: [Double], studentPrefixCount: [Double], oraclePrefixError: [Double], oraclePrefixCount: [Double]) {
+  /// Each prompt's step errors, for the spread over prompts: row i holds prompt i's errors under
+  /// the student's response (`student`) and the oracle's (`oracle`), one per response step it
+  /// reached (capped at the measured steps). Empty when built from sums alone.
+  public var perPrompt: [(student: [Double], oracle: [Double])]
+
+  public init(
+    studentPrefixError: [Double], studentPrefixCount: [Double], oraclePrefixError: [Double], oraclePrefixCount: [Double],
+    perPrompt: [(student: [Double], oracle: [Double])] = []
+  ) {
     self.studentPrefixError = studentPrefixError
     self.studentPrefixCount = studentPrefixCount
     self.oraclePrefixError = oraclePrefixError
     self.oraclePrefixCount = oraclePrefixCount
+    self.perPrompt = perPrompt
+  }
+
+  /// The sums over a multiset of prompts (indices into `perPrompt`, repeats allowed), with
+  /// `steps` steps.
+  public init(perPrompt: [(student: [Double], oracle: [Double])], selecting indices: [Int], steps: Int) {
+    var (errorQ, countQ) = ([Double](repeating: 0, count: steps), [Double](repeating: 0, count: steps))
+    var (errorP, countP) = (errorQ, countQ)
+    for i in indices {
+      for (t, e) in perPrompt[i].student.prefix(steps).enumerated() { (errorQ[t], countQ[t]) = (errorQ[t] + e, countQ[t] + 1) }
+      for (t, e) in perPrompt[i].oracle.prefix(steps).enumerated() { (errorP[t], countP[t]) = (errorP[t] + e, countP[t] + 1) }
+    }
+    self.init(
+      studentPrefixError: errorQ, studentPrefixCount: countQ, oraclePrefixError: errorP, oraclePrefixCount: countP,
+      perPrompt: perPrompt)
   }
 
   /// R(l) and ε(l) for l = 1…maxNewTokens (steps no response reached add nothing).
@@ -52,6 +75,25 @@ public struct ExposureBias: Sendable {
     return 100 * (r[l - 1] - epsilon[l - 1]) / epsilon[l - 1]
   }
 
+  /// The bootstrap standard deviation of ExAccErr(l) over prompts: the prompts are resampled
+  /// with replacement `resamples` times (from `seed`, so the spread is reproducible) and
+  /// ExAccErr(l) recomputed on each resample; resamples where it is undefined are skipped. nil
+  /// without per-prompt rows or with fewer than 2 defined resamples. It measures how much the
+  /// number depends on which prompts (and which one sample per prompt) were drawn.
+  public func exAccErrSpread(length l: Int, resamples: Int = 200, seed: UInt64 = 1) -> Double? {
+    guard !perPrompt.isEmpty else { return nil }
+    var generator = SeededGenerator(seed: seed)
+    var values: [Double] = []
+    for _ in 0..<resamples {
+      let indices = perPrompt.indices.map { _ in Int(generator.next() % UInt64(perPrompt.count)) }
+      let resampled = ExposureBias(perPrompt: perPrompt, selecting: indices, steps: studentPrefixError.count)
+      if let value = resampled.exAccErr(length: l) { values.append(value) }
+    }
+    guard values.count >= 2 else { return nil }
+    let mean = values.reduce(0, +) / Double(values.count)
+    return (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot()
+  }
+
   /// Samples a response to every prompt from the student and from the oracle (temperature 1,
   /// prompt i from stream (seed, i + 1) as in evaluation), and measures e at every response
   /// step under both. Prompts are split over the ranks of `group`; every rank ends with the
@@ -62,7 +104,11 @@ public struct ExposureBias: Sendable {
   ) throws -> ExposureBias {
     precondition(student.config.vocabSize == oracle.config.vocabSize, "one vocabulary")
     let steps = maxNewTokens
-    var sums = [Double](repeating: 0, count: 4 * steps)  // errorQ, countQ, errorP, countP
+    // Per prompt i: the student-prefix errors at [i·2·steps ..< i·2·steps + steps], the oracle's
+    // after them, and the two response lengths in `reached`. Ranks fill their own prompts; the
+    // sum over ranks assembles every prompt's row.
+    var rows = [Double](repeating: 0, count: prompts.count * 2 * steps)
+    var reached = [Double](repeating: 0, count: prompts.count * 2)
     let local = Array(stride(from: group.rank, to: prompts.count, by: group.size))
     let context = min(student.config.contextLength, oracle.config.contextLength)
     let sampling = SamplingConfig(temperature: 1, eosToken: eos, maxNewTokens: maxNewTokens)
@@ -70,24 +116,26 @@ public struct ExposureBias: Sendable {
       let chunk = Array(local[start..<min(local.count, start + batchSize)])
       let chunkPrompts = chunk.map { prompts[$0] }
       let capacity = min(context, chunkPrompts.map(\.count).max()! + maxNewTokens)
-      for (source, offset) in [(student, 0), (oracle, 2 * steps)] {
+      for (source, which) in [(student, 0), (oracle, 1)] {
         var streams = chunk.map { SeededGenerator(seed: seed, key: UInt64($0 + 1)) }
         let output = try Generator(model: source, batchSize: chunk.count, capacity: capacity).generate(
           prompts: chunkPrompts, config: sampling, streams: &streams)
         let errors = try stepErrors(
           student: student, oracle: oracle, prompts: chunkPrompts, responses: output.tokens, pad: eos)
-        for row in errors {
-          for (t, e) in row.enumerated() where t < steps {
-            sums[offset + t] += e
-            sums[offset + steps + t] += 1
-          }
+        for (row, prompt) in zip(errors, chunk) {
+          let start = (prompt * 2 + which) * steps
+          for (t, e) in row.prefix(steps).enumerated() { rows[start + t] = e }
+          reached[prompt * 2 + which] = Double(min(row.count, steps))
         }
       }
     }
-    try group.allReduce(&sums, op: .sum)
-    return ExposureBias(
-      studentPrefixError: Array(sums[0..<steps]), studentPrefixCount: Array(sums[steps..<(2 * steps)]),
-      oraclePrefixError: Array(sums[(2 * steps)..<(3 * steps)]), oraclePrefixCount: Array(sums[(3 * steps)...]))
+    try group.allReduce(&rows, op: .sum)
+    try group.allReduce(&reached, op: .sum)
+    let perPrompt = prompts.indices.map { i in
+      (student: Array(rows[(i * 2 * steps)..<(i * 2 * steps + Int(reached[i * 2]))]),
+       oracle: Array(rows[((i * 2 + 1) * steps)..<((i * 2 + 1) * steps + Int(reached[i * 2 + 1]))]))
+    }
+    return ExposureBias(perPrompt: perPrompt, selecting: Array(prompts.indices), steps: steps)
   }
 
   /// `stepErrors`, for tests.

@@ -1,6 +1,7 @@
 // Exposure bias (ExAccErr): the per-step KL of a batch of padded sequences equals the KL
 // computed one prefix at a time with unbatched forwards; a student identical to the oracle has
-// no error at all; the accumulation and the ratio follow their definitions.
+// no error at all; the accumulation and the ratio follow their definitions; the per-prompt rows
+// add up to the sums, and the bootstrap spread over prompts is the standard error of a mean.
 
 import Collectives
 import Kernels
@@ -67,5 +68,43 @@ final class ExposureBiasTests: XCTestCase {
     XCTAssertEqual(made.exAccErr(length: 2)!, 300, accuracy: 1e-12)
     XCTAssertEqual(made.exAccErr(length: 3)!, 100 * (4 - 3) / 3.0, accuracy: 1e-12)
     XCTAssertNil(made.exAccErr(length: 4))
+  }
+
+  func testPerPromptRowsAddUpToTheSums() throws {
+    let oracle = try model(seed: 1)
+    let student = try model(seed: 2)
+    let prompts: [[Int32]] = [[1, 2, 3], [4], [5, 6, 7, 8, 9], [2, 2]]
+    let measured = try ExposureBias.measure(
+      student: student, oracle: oracle, prompts: prompts, maxNewTokens: 5, eos: 10, seed: 4,
+      group: SingleProcessCollective(), batchSize: 3)
+    XCTAssertEqual(measured.perPrompt.count, prompts.count)
+    for t in 0..<5 {
+      let rowsQ = measured.perPrompt.filter { $0.student.count > t }
+      let rowsP = measured.perPrompt.filter { $0.oracle.count > t }
+      XCTAssertEqual(measured.studentPrefixCount[t], Double(rowsQ.count))
+      XCTAssertEqual(measured.oraclePrefixCount[t], Double(rowsP.count))
+      XCTAssertEqual(measured.studentPrefixError[t], rowsQ.reduce(0) { $0 + $1.student[t] }, accuracy: 1e-12)
+      XCTAssertEqual(measured.oraclePrefixError[t], rowsP.reduce(0) { $0 + $1.oracle[t] }, accuracy: 1e-12)
+    }
+  }
+
+  func testTheBootstrapSpreadMatchesTheStandardErrorOfAMean() throws {
+    // One step per response and an oracle error of 1 everywhere: ExAccErr(1) = 100·(mean e − 1),
+    // so its bootstrap spread is 100 × the standard error of the mean of the student errors.
+    let errors = (0..<60).map { Double($0 % 13) / 4 }
+    let rows = errors.map { (student: [$0], oracle: [1.0]) }
+    let made = ExposureBias(perPrompt: rows, selecting: Array(rows.indices), steps: 1)
+    let mean = errors.reduce(0, +) / 60
+    XCTAssertEqual(made.exAccErr(length: 1)!, 100 * (mean - 1), accuracy: 1e-9)
+    let variance = errors.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 60
+    let standardError = 100 * (variance / 60).squareRoot()
+    let spread = try XCTUnwrap(made.exAccErrSpread(length: 1, resamples: 400, seed: 7))
+    XCTAssertEqual(spread, standardError, accuracy: 0.12 * standardError)
+    XCTAssertEqual(made.exAccErrSpread(length: 1, resamples: 400, seed: 7), spread, "one seed, one spread")
+    XCTAssertNotEqual(made.exAccErrSpread(length: 1, resamples: 400, seed: 8), spread)
+    let constant = ExposureBias(perPrompt: rows.map { _ in (student: [2.0], oracle: [1.0]) }, selecting: Array(0..<60), steps: 1)
+    XCTAssertEqual(constant.exAccErrSpread(length: 1)!, 0, accuracy: 1e-9)
+    XCTAssertNil(ExposureBias(studentPrefixError: [1], studentPrefixCount: [1], oraclePrefixError: [1], oraclePrefixCount: [1])
+      .exAccErrSpread(length: 1), "no per-prompt rows, no spread")
   }
 }
