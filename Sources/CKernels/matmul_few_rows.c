@@ -7,15 +7,6 @@
 #include <immintrin.h>
 #include <stddef.h>
 
-int ck_has_avx2(void) {
-  static int cached = -1;
-  if (cached < 0) {
-    __builtin_cpu_init();
-    cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }
-  return cached;
-}
-
 __attribute__((target("avx2,fma"))) static inline float horizontal_sum(__m256 v) {
   __m128 low = _mm256_castps256_ps128(v);
   __m128 high = _mm256_extractf128_ps(v, 1);

@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import Kernels
 import MPI
 
 @main
@@ -28,6 +29,7 @@ struct MiniLLMDist: ParsableCommand {
   /// Expands `--config FILE` option files, then runs the command line.
   /// With no arguments, runs the embedded quickstart under mpirun -n 2.
   static func main() {
+    BLASCorePin.apply()  // first: it may re-execute the program with another OpenBLAS kernel set
     var arguments = Array(CommandLine.arguments.dropFirst())
     if arguments.isEmpty {
       if !MPILauncher.underMPI {

@@ -6,6 +6,7 @@ import ArgumentParser
 import Collectives
 import Training
 import Foundation
+import Kernels
 import MPI
 import Sweeps
 
@@ -42,7 +43,7 @@ struct SweepCommand: ParsableCommand {
     }
     try MPIJob.run { world in
       let started = Date()
-      if world.rank == 0 { print("sweep in \(runDir) on \(world.size) rank(s)\(config.map { " from \($0)" } ?? " (embedded quickstart)")") }
+      if world.rank == 0 { print("sweep in \(runDir) on \(world.size) rank(s)\(config.map { " from \($0)" } ?? " (embedded quickstart)"), OpenBLAS core \(BLAS.coreName)") }
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
       try RankAgreement.require(

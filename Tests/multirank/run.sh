@@ -60,6 +60,34 @@ expect_failure() {
   fi
 }
 
+# OpenBLAS's kernel set: the default pins Haswell on AVX2+FMA CPUs in every rank (the program
+# re-executes itself before MPI starts), OPENBLAS_CORETYPE set by the user is kept, and a bad
+# MINILLM_BLAS_CORE is one line and exit 1.
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
+  label="default OpenBLAS kernel set is Haswell under mpirun -n 2 (a reproducible pin)"
+  if timeout 300 env -u MINILLM_BLAS_CORE "${MINILLM_MPIRUN[@]}" -n 2 "$binary" selftest >"$log" 2>&1 \
+      && grep -q "OpenBLAS: core Haswell" "$log" && grep -qE "^selftest: [0-9]+ passed, 0 failed" "$log"; then
+    pass "$label"
+  else
+    fail "$label"
+  fi
+  label="OPENBLAS_CORETYPE set by the user is kept"
+  if OPENBLAS_CORETYPE=Prescott timeout 120 "$binary" selftest >"$log" 2>&1 && grep -q "OpenBLAS: core Prescott" "$log"; then
+    pass "$label"
+  else
+    fail "$label"
+  fi
+fi
+label="an unknown MINILLM_BLAS_CORE is refused on one line with exit 1"
+MINILLM_BLAS_CORE=Skylake timeout 60 "$binary" selftest >"$log" 2>&1
+code=$?
+if [ $code -eq 1 ] && [ "$(wc -l <"$log")" -eq 1 ] && grep -q "^minillm-dist: error: MINILLM_BLAS_CORE=Skylake: unknown OpenBLAS kernel set" "$log"; then
+  pass "$label"
+else
+  echo "     exit code $code"
+  fail "$label"
+fi
+
 expect_failure "abort on rank 1 of 2 ends the job" "rank 1 aborting the job (code 3)" \
   "${MINILLM_MPIRUN[@]}" -n 2 "$binary" debug abort --rank 1 --code 3
 expect_failure "abort on rank 0 of 4 ends the job" "rank 0 aborting the job (code 5)" \

@@ -66,4 +66,10 @@ float ck_exp_shifted_row(float *out, const float *inp, long count, float shift, 
 /// 1 when the AVX2/FMA path is in use on this CPU.
 int ck_has_avx2(void);
 
+/// 1 when this CPU has the AVX-512 subsets OpenBLAS's SkylakeX kernels use (F, CD, BW, DQ, VL).
+int ck_has_avx512_skylakex(void);
+
+/// 1 when this CPU also has AVX-512 BF16 (OpenBLAS's Cooperlake kernels).
+int ck_has_avx512_bf16(void);
+
 #endif
