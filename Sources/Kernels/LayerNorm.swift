@@ -5,6 +5,10 @@ public let layerNormEpsilon: Float = 1e-5
 
 /// out = (inp - mean) / sqrt(var + eps) * weight + bias, per row.
 /// - out, inp: (N, C); mean, rstd: (N), saved for the backward; weight, bias: (C)
+///
+/// Each row's sums run over its columns in order, one addition at a time; rows go eight at a
+/// time, one per SIMD lane, so the eight dependency chains overlap and every row's result is
+/// bit for bit that of the one-row loop (`layerNormRow`).
 public func layerNormForward(
   out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
   rstd: UnsafeMutablePointer<Float>,
@@ -12,23 +16,69 @@ public func layerNormForward(
   N: Int, C: Int
 ) {
   Parallel.forChunks(N, minimumPerThread: 32) { rows, _ in
-    for n in rows {
-      let x = inp + n * C
-      var sum: Float = 0
-      for i in 0..<C { sum += x[i] }
-      let m = sum / Float(C)
-      var variance: Float = 0
-      for i in 0..<C {
-        let shifted = x[i] - m
-        variance += shifted * shifted
-      }
-      variance /= Float(C)
-      let s = 1 / (variance + layerNormEpsilon).squareRoot()
-      let o = out + n * C
-      for i in 0..<C { o[i] = (x[i] - m) * s * weight[i] + bias[i] }
-      mean[n] = m
-      rstd[n] = s
+    var n = rows.lowerBound
+    while n + 8 <= rows.upperBound {
+      layerNormEightRows(out: out, mean: mean, rstd: rstd, inp: inp, weight: weight, bias: bias, first: n, C: C)
+      n += 8
     }
+    while n < rows.upperBound {
+      layerNormRow(out: out, mean: mean, rstd: rstd, inp: inp, weight: weight, bias: bias, row: n, C: C)
+      n += 1
+    }
+  }
+}
+
+/// LayerNorm of one row: the reference order of every sum.
+@inline(__always)
+func layerNormRow(
+  out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+  inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, row n: Int, C: Int
+) {
+  let x = inp + n * C
+  var sum: Float = 0
+  for i in 0..<C { sum += x[i] }
+  let m = sum / Float(C)
+  var variance: Float = 0
+  for i in 0..<C {
+    let shifted = x[i] - m
+    variance += shifted * shifted
+  }
+  variance /= Float(C)
+  let s = 1 / (variance + layerNormEpsilon).squareRoot()
+  let o = out + n * C
+  for i in 0..<C { o[i] = (x[i] - m) * s * weight[i] + bias[i] }
+  mean[n] = m
+  rstd[n] = s
+}
+
+/// LayerNorm of rows first ..< first + 8, lane r holding row first + r: the same operations in
+/// the same order per row as `layerNormRow`.
+@inline(__always)
+func layerNormEightRows(
+  out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+  inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, first: Int, C: Int
+) {
+  let x = inp + first * C
+  @inline(__always) func column(_ i: Int) -> SIMD8<Float> {
+    SIMD8(x[i], x[C + i], x[2 * C + i], x[3 * C + i], x[4 * C + i], x[5 * C + i], x[6 * C + i], x[7 * C + i])
+  }
+  var sum = SIMD8<Float>(repeating: 0)
+  for i in 0..<C { sum += column(i) }
+  let m = sum / SIMD8(repeating: Float(C))
+  var variance = SIMD8<Float>(repeating: 0)
+  for i in 0..<C {
+    let shifted = column(i) - m
+    variance += shifted * shifted
+  }
+  variance /= SIMD8(repeating: Float(C))
+  let s = 1 / (variance + SIMD8(repeating: layerNormEpsilon)).squareRoot()
+  for r in 0..<8 {
+    let row = x + r * C
+    let o = out + (first + r) * C
+    let (mr, sr) = (m[r], s[r])
+    for i in 0..<C { o[i] = (row[i] - mr) * sr * weight[i] + bias[i] }
+    mean[first + r] = mr
+    rstd[first + r] = sr
   }
 }
 

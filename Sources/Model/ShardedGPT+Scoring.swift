@@ -34,13 +34,15 @@ extension ShardedGPT {
       for i in local.indices { local[i] *= inverse }
     }
     let mine = try ownerLogProbabilities(local: local, rowsPerMember: Bmax * Tmax)  // (Bmax·Tmax, V)
+    if B == Bmax && T == Tmax { return mine }
     let V = config.vocabSize
     var out = [Float](repeating: 0, count: B * T * V)
-    for b in 0..<B {
-      for t in 0..<T {
-        let from = (b * Tmax + t) * V
-        let to = (b * T + t) * V
-        for i in 0..<V { out[to + i] = mine[from + i] }
+    out.withUnsafeMutableBufferPointer { out in
+      mine.withUnsafeBufferPointer { mine in
+        for b in 0..<B {
+          // This member's T positions of sequence b are contiguous in both layouts.
+          (out.baseAddress! + b * T * V).update(from: mine.baseAddress! + b * Tmax * V, count: T * V)
+        }
       }
     }
     return out
@@ -55,24 +57,28 @@ extension ShardedGPT {
     let columns = vocabularyRows
     let V = config.vocabSize
     let lse = try logSumExp(localLogits: local, rows: S * R)
-    var mine: [Float] = []
-    for owner in 0..<S {
-      let slice = Array(local[(owner * R * columns)..<((owner + 1) * R * columns)])
-      var gathered = [Float](repeating: 0, count: group.rank == owner ? S * R * columns : 0)
-      try slice.withUnsafeBufferPointer { input in
-        try gathered.withUnsafeMutableBufferPointer { output in
+    let me = group.rank
+    var mine = [Float](repeating: 0, count: S * R * columns)  // shard-major: (S, R, Vp/S)
+    try local.withUnsafeBufferPointer { local in
+      try mine.withUnsafeMutableBufferPointer { mine in
+        for owner in 0..<S {
+          let input = UnsafeBufferPointer(rebasing: local[(owner * R * columns)..<((owner + 1) * R * columns)])
+          let output = me == owner ? mine : UnsafeMutableBufferPointer(start: mine.baseAddress, count: 0)
           try group.gather(input, into: output, root: owner)
         }
       }
-      if group.rank == owner { mine = gathered }
     }
-    let me = group.rank
     var logProbs = [Float](repeating: 0, count: R * V)
-    for s in 0..<S {
-      for r in 0..<R {
-        for i in 0..<columns {
-          let column = s * columns + i
-          if column < V { logProbs[r * V + column] = mine[(s * R + r) * columns + i] - lse[me * R + r] }
+    logProbs.withUnsafeMutableBufferPointer { out in
+      mine.withUnsafeBufferPointer { mine in
+        for s in 0..<S {
+          let realColumns = max(0, min(columns, V - s * columns))
+          for r in 0..<R {
+            let shift = lse[me * R + r]
+            let from = mine.baseAddress! + (s * R + r) * columns
+            let to = out.baseAddress! + r * V + s * columns
+            for i in 0..<realColumns { to[i] = from[i] - shift }
+          }
         }
       }
     }

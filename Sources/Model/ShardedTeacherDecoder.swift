@@ -42,9 +42,14 @@ public final class ShardedTeacherDecoder {
   /// `ShardedGPT.ownerLogProbabilities`).
   func ownRows(_ local: [Float], T: Int) throws -> [Float] {
     let rows = teacher.vocabularyRows
+    if T == 1 { return try teacher.ownerLogProbabilities(local: local, rowsPerMember: B) }
     var last = [Float](repeating: 0, count: teacher.shards * B * rows)
-    for row in 0..<(teacher.shards * B) {
-      for i in 0..<rows { last[row * rows + i] = local[(row * T + T - 1) * rows + i] }
+    last.withUnsafeMutableBufferPointer { last in
+      local.withUnsafeBufferPointer { local in
+        for row in 0..<(teacher.shards * B) {
+          (last.baseAddress! + row * rows).update(from: local.baseAddress! + (row * T + T - 1) * rows, count: rows)
+        }
+      }
     }
     return try teacher.ownerLogProbabilities(local: last, rowsPerMember: B)
   }
