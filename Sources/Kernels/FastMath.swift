@@ -50,3 +50,10 @@ public func fastTanh(_ x: Float) -> Float {
   let magnitude = (1 - e) / (1 + e)
   return Float(bitPattern: magnitude.bitPattern | (x.bitPattern & 0x8000_0000))
 }
+
+/// out[i] = fastExp(inp[i] − shift) for i < count: each element exactly as the scalar
+/// `fastExp` gives it (the loop vectorizes inside this module; callers in other modules
+/// would call `fastExp` once per element). `out` may equal `inp`.
+public func fastExpShifted(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int, shift: Float) {
+  for i in 0..<count { out[i] = fastExp(inp[i] - shift) }
+}

@@ -267,8 +267,7 @@ private func sumsOfShiftedExponentials(
     for r in 0..<block {
       let row = logits + (n + r) * stride
       let out = scratch + r * columns
-      let shift = shifts[n + r]
-      for i in 0..<columns { out[i] = fastExp(row[i] - shift) }
+      fastExpShifted(out: out, inp: row, count: columns, shift: shifts[n + r])
     }
     if block == 8 {
       var lanes = SIMD8<Float>(repeating: 0)

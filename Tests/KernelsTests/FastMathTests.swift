@@ -76,4 +76,16 @@ final class FastMathTests: XCTestCase {
     let expected = finite.reduce(0.0) { $0 + Double(fastExp((($1 - 3) * 0.5))) }
     XCTAssertEqual(Double(finiteSum), expected, accuracy: expected * 1e-6)
   }
+
+  /// The vectorized shifted-exponential row gives the scalar `fastExp(x − shift)` bit for bit.
+  func testShiftedExponentialRowMatchesScalarFastExpExactly() {
+    var inputs: [Float] = [0, -0.0, -84.3, -84.4, 91.7, 91.72, 91.73, .nan, .infinity, -.infinity]
+    var random = SeededGenerator(seed: 7)
+    for _ in 0..<1021 { inputs.append(Float(random.nextNormal()) * 40) }
+    var out = [Float](repeating: 0, count: inputs.count)
+    fastExpShifted(out: &out, inp: inputs, count: inputs.count, shift: 3)
+    for (x, e) in zip(inputs, out) {
+      XCTAssertEqual(e.bitPattern, fastExp(x - 3).bitPattern, "exp(\(x) − 3)")
+    }
+  }
 }
