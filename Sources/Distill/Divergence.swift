@@ -78,6 +78,8 @@ public func divergenceLoss(
   var weightSum = 0.0
   var logQ = [Double](repeating: 0, count: V)
   var gradient = [Double](repeating: 0, count: V)
+  var qs = [Double](repeating: 0, count: V)  // q and p of the row, kept for the gradient pass
+  var ps = [Double](repeating: 0, count: V)
   for n in 0..<N {
     let weight = Double(mask?[n] ?? 1)
     let row = studentLogits + n * Vp
@@ -99,6 +101,8 @@ public func divergenceLoss(
       let q = exp(logQ[i])
       let logP = Double(teacher[i])
       let p = exp(logP)
+      qs[i] = q
+      ps[i] = p
       let (v, g) = divergence.valueAndGradient(p: p, q: q, logP: logP, logQ: logQ[i])
       value += v
       gradient[i] = g
@@ -110,9 +114,9 @@ public func divergenceLoss(
     let d = dlogits + n * Vp
     let factor = Double(gradientScale) * weight / Double(temperature)
     for i in 0..<V {
-      let q = exp(logQ[i])
+      let q = qs[i]
       // Through the softmax: ∂D/∂z_i = q_i (g_i − Σ_j q_j g_j); forward KL is q_i − p_i.
-      let local = divergence.isForwardKL ? q - exp(Double(teacher[i])) : q * (gradient[i] - expectedGradient)
+      let local = divergence.isForwardKL ? q - ps[i] : q * (gradient[i] - expectedGradient)
       d[i] = Float(factor * local)
     }
     for i in V..<Vp { d[i] = 0 }
